@@ -1,0 +1,96 @@
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { ServiceName } from './service.js';
+
+/**
+ * A column value exactly as PostgreSQL prints it in text form, or null for SQL NULL. Values never
+ * pass through a lossy JavaScript type (Date, number, JSON.parse): the target casts the text.
+ */
+export type TextValue = string | null;
+
+/**
+ * A source column value: text, null, or `undefined` when pgoutput reported an unchanged TOASTed
+ * value that it did not send. `undefined` means "keep what the target has", never NULL.
+ */
+export type SourceValue = TextValue | undefined;
+
+/** A legacy row by column name. */
+export type SourceRow = Readonly<Record<string, SourceValue>>;
+
+/** The key columns of a legacy row (never undefined: key columns are always sent). */
+export type SourceKey = Readonly<Record<string, TextValue>>;
+
+/** The SQL column names of a drizzle table (pgcarve's schemas name JS keys after SQL columns). */
+export type ColumnsOf<T extends PgTable> = keyof T['_']['columns'] & string;
+
+/** A target row: one value for every column of the target table. */
+export type RowOf<T extends PgTable> = { readonly [K in ColumnsOf<T>]: SourceValue };
+
+/**
+ * A target table a mapping may write.
+ * - `owned` rows live and die with their source row; `fromSourceKey` derives the target key from
+ *   the source key alone, so that an update or delete that carries only the key (REPLICA IDENTITY
+ *   DEFAULT) still finds every owned row.
+ * - `reference` rows are ensured: inserted when missing, never updated or deleted by pgcarve.
+ */
+export type TargetDeclaration<T extends PgTable = PgTable> =
+  | {
+      readonly kind: 'owned';
+      readonly service: ServiceName;
+      readonly table: T;
+      readonly fromSourceKey: (key: SourceKey) => { readonly [column: string]: TextValue };
+    }
+  | {
+      readonly kind: 'reference';
+      readonly service: ServiceName;
+      readonly table: T;
+    };
+
+/** One row a mapping produces for one of its declared targets. */
+export interface TargetRow<T extends PgTable = PgTable> {
+  readonly target: TargetDeclaration<T>;
+  readonly row: RowOf<T>;
+}
+
+/**
+ * The rule for one legacy table: a pure function from one source row to the target rows it
+ * produces. The same function serves backfill, streaming and drift verification, so they cannot
+ * disagree. It must not perform I/O, read the clock or depend on anything but its argument.
+ */
+export interface TableMapping {
+  readonly kind: 'mapped';
+  /** The legacy table, in schema public. */
+  readonly source: string;
+  /** The legacy primary-key columns, in key order. */
+  readonly sourceKey: readonly string[];
+  /** Every target table this mapping may write. */
+  readonly targets: readonly TargetDeclaration[];
+  readonly map: (row: SourceRow) => readonly TargetRow[];
+}
+
+/** A legacy table that pgcarve deliberately does not migrate, with the reason shown to operators. */
+export interface ExcludedTable {
+  readonly kind: 'excluded';
+  readonly source: string;
+  readonly reason: string;
+}
+
+export type LegacyTableRule = TableMapping | ExcludedTable;
+
+/** Declares an owned target (see TargetDeclaration). */
+export function owned<T extends PgTable>(
+  service: ServiceName,
+  table: T,
+  fromSourceKey: (key: SourceKey) => { readonly [K in ColumnsOf<T>]?: TextValue },
+): TargetDeclaration<T> {
+  return { kind: 'owned', service, table, fromSourceKey: fromSourceKey as (key: SourceKey) => Record<string, TextValue> };
+}
+
+/** Declares a reference target (see TargetDeclaration). */
+export function reference<T extends PgTable>(service: ServiceName, table: T): TargetDeclaration<T> {
+  return { kind: 'reference', service, table };
+}
+
+/** A produced row, type-checked against the target's drizzle table: every column, no other. */
+export function emit<T extends PgTable>(target: TargetDeclaration<T>, row: RowOf<T>): TargetRow {
+  return { target, row } as unknown as TargetRow;
+}
