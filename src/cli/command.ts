@@ -1,0 +1,35 @@
+import type { Config } from '../config/config.js';
+
+/** What a command receives: its arguments, the environment and where to write. Nothing global. */
+export interface CommandContext {
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Validates the configuration (once) or throws a `configuration` PgcarveError. */
+  readonly config: () => Config;
+  /** Resolves when the process is asked to stop (SIGTERM / SIGINT). */
+  readonly stopSignal: AbortSignal;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** The command's own `--help` text. */
+  readonly usage: string;
+  /** Returns the exit code. */
+  readonly run: (ctx: CommandContext) => Promise<number>;
+}
+
+/** Exit codes shared by every command. */
+export const EXIT = {
+  ok: 0,
+  /** The checked condition does not hold (drift found, wait timed out, cutover refused). */
+  notSatisfied: 1,
+  /** Bad configuration or bad command-line input. */
+  usage: 2,
+  /** An operator-facing failure (unreachable server, missing privilege, …). */
+  failure: 3,
+  /** A bug: please report it. */
+  internal: 70,
+} as const;

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_HELP, loadConfig, type Config } from '../config/config.js';
+import { redactText } from '../config/redact.js';
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import { packageRoot } from '../package-root.js';
+import { EXIT, type Command, type CommandContext } from './command.js';
+import { COMMANDS } from './commands.js';
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const keyWidth = Math.max(...CONFIG_HELP.map(([k]) => k.length));
+  return `pgcarve ${version()}: carve a monolithic PostgreSQL database into per-service databases
+
+Usage: pgcarve <command> [options]      pgcarve <command> --help
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Configuration (environment variables, or a JSON file named by PGCARVE_CONFIG_FILE):
+${CONFIG_HELP.map(([k, v]) => `  ${k.padEnd(keyWidth)}  ${v}`).join('\n')}
+
+Exit codes: 0 ok, 1 condition not met (drift, timeout, refused cutover), 2 bad configuration or
+arguments, 3 operator-facing failure (unreachable server, missing privilege, …), 70 internal error.
+`;
+}
+
+export interface MainIo {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+  readonly installSignalHandlers?: boolean;
+}
+
+/** The CLI. Returns the exit code; never calls process.exit (the caller sets process.exitCode). */
+export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
+  const stdout = io.stdout ?? ((t: string) => void process.stdout.write(t));
+  const stderr = io.stderr ?? ((t: string) => void process.stderr.write(t));
+  const env = io.env ?? process.env;
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === args[0]) : undefined;
+    stdout(topic ? `${topic.usage}\n` : helpText());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    stdout(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const command: Command | undefined = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    stderr(`pgcarve: unknown command "${name}". Run \`pgcarve --help\` for the list of commands.\n`);
+    return EXIT.usage;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    stdout(`${command.usage}\n`);
+    return EXIT.ok;
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  if (io.installSignalHandlers !== false) {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  let config: Config | undefined;
+  const ctx: CommandContext = {
+    args,
+    env,
+    stdout,
+    stderr,
+    stopSignal: controller.signal,
+    config: () => (config ??= loadConfig(env)),
+  };
+  try {
+    return await command.run(ctx);
+  } catch (error) {
+    return reportError(error, command.name, stderr);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function reportError(error: unknown, command: string, stderr: (text: string) => void): number {
+  if (error instanceof PgcarveError) {
+    if (error.kind === 'configuration') {
+      stderr(`pgcarve ${command}: the configuration is not valid:\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+      return EXIT.usage;
+    }
+    if (error.kind === 'bad_input') {
+      stderr(`pgcarve ${command}: ${redactText(error.message)}\n`);
+      return EXIT.usage;
+    }
+    stderr(`pgcarve ${command}: ${redactText(error.message)}\n`);
+    return error.policy === 'fatal' ? EXIT.internal : EXIT.failure;
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    stderr(`pgcarve ${command}: ${(error as Error).message}. Run \`pgcarve ${command} --help\`.\n`);
+    return EXIT.usage;
+  }
+  stderr(`pgcarve ${command}: internal error: ${redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+  return EXIT.internal;
+}
