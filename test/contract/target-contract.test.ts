@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { SERVICE_SCHEMAS, migrationsFolder } from '../../mappings/services.js';
+import type { ContractColumn, ContractTable } from './target-contract.js';
+import { TARGET_CONTRACT } from './target-contract.js';
+
+/**
+ * Migrates a fresh database per service with its drizzle-kit migrations and compares what
+ * information_schema reports with the contract written from monolith.md.
+ */
+
+const adminUrl = inject('pgAdminUrl');
+const created: string[] = [];
+
+function urlOf(database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await body(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freshDatabase(service: string): Promise<string> {
+  const name = `contract_${service}_${randomBytes(4).toString('hex')}`;
+  await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+  created.push(name);
+  return name;
+}
+
+interface ColumnRow {
+  table_name: string;
+  column_name: string;
+  data_type: string;
+  udt_name: string;
+  is_nullable: 'YES' | 'NO';
+  numeric_precision: number | null;
+  numeric_scale: number | null;
+  column_default: string | null;
+}
+
+interface ConstraintRow {
+  table_name: string;
+  constraint_type: 'PRIMARY KEY' | 'UNIQUE' | 'FOREIGN KEY';
+  is_deferrable: 'YES' | 'NO';
+  initially_deferred: 'YES' | 'NO';
+  columns: string[];
+}
+
+/** The schema public of a database, in the contract's shape (tables in name order). */
+async function describeSchema(client: pg.Client): Promise<Record<string, ContractTable>> {
+  const columns = await client.query<ColumnRow>(
+    `SELECT table_name, column_name, data_type, udt_name, is_nullable, numeric_precision, numeric_scale, column_default
+       FROM information_schema.columns
+      WHERE table_schema = 'public'
+      ORDER BY table_name, ordinal_position`,
+  );
+  const constraints = await client.query<ConstraintRow>(
+    `SELECT tc.table_name, tc.constraint_type, tc.is_deferrable, tc.initially_deferred,
+            array_agg(k.column_name::text ORDER BY k.ordinal_position) AS columns
+       FROM information_schema.table_constraints tc
+       JOIN information_schema.key_column_usage k USING (constraint_schema, constraint_name, table_name)
+      WHERE tc.table_schema = 'public' AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')
+      GROUP BY tc.table_name, tc.constraint_name, tc.constraint_type, tc.is_deferrable, tc.initially_deferred
+      ORDER BY tc.table_name, columns`,
+  );
+  const tables: Record<string, { columns: Record<string, ContractColumn>; primaryKey: string[]; uniques: string[][] }> = {};
+  for (const row of columns.rows) {
+    const table = (tables[row.table_name] ??= { columns: {}, primaryKey: [], uniques: [] });
+    table.columns[row.column_name] = {
+      data_type: row.data_type,
+      udt_name: row.udt_name,
+      is_nullable: row.is_nullable,
+      ...(row.data_type === 'numeric' ? { numeric_precision: row.numeric_precision ?? -1, numeric_scale: row.numeric_scale ?? -1 } : {}),
+      ...(row.column_default?.startsWith('nextval(') ? { sequence: true as const } : {}),
+    };
+  }
+  for (const row of constraints.rows) {
+    const table = tables[row.table_name];
+    if (!table) throw new Error(`constraint on unknown table ${row.table_name}`);
+    if (row.constraint_type === 'FOREIGN KEY') throw new Error(`${row.table_name} has a foreign key`);
+    if (row.constraint_type === 'PRIMARY KEY') table.primaryKey = row.columns;
+    else {
+      expect({ table: row.table_name, deferrable: row.is_deferrable, deferred: row.initially_deferred }).toEqual({
+        table: row.table_name,
+        deferrable: 'YES',
+        deferred: 'YES',
+      });
+      table.uniques.push(row.columns);
+    }
+  }
+  return tables;
+}
+
+function byName(contract: Readonly<Record<string, ContractTable>>): Record<string, ContractTable> {
+  return Object.fromEntries(Object.entries(contract).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+afterAll(async () => {
+  await withClient(adminUrl, async (admin) => {
+    for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  });
+});
+
+describe('target schemas after migration', () => {
+  for (const { service, folder } of SERVICE_SCHEMAS) {
+    it(`${service} matches monolith.md`, async () => {
+      const database = await freshDatabase(service);
+      const actual = await withClient(urlOf(database), async (client) => {
+        await migrate(drizzle(client), { migrationsFolder: migrationsFolder(folder) });
+        return await describeSchema(client);
+      });
+      const expected = TARGET_CONTRACT[service];
+      expect(actual).toEqual(byName(expected));
+      for (const [table, spec] of Object.entries(expected)) {
+        expect({ table, columns: Object.keys(actual[table]?.columns ?? {}) }).toEqual({ table, columns: Object.keys(spec.columns) });
+      }
+    });
+  }
+});
