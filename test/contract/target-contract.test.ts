@@ -1,25 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { SERVICE_SCHEMAS, migrationsFolder } from '../../mappings/services.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEGACY_TABLES } from '../../mappings/legacy/schema.js';
+import { SERVICES } from '../../src/router/service.js';
+import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import type { ContractColumn, ContractTable } from './target-contract.js';
 import { TARGET_CONTRACT } from './target-contract.js';
 
 /**
- * Migrates a fresh database per service with its drizzle-kit migrations and compares what
- * information_schema reports with the contract written from monolith.md.
+ * Compares what information_schema reports for the five migrated service databases (migrated by
+ * `migrateService`, as `pgcarve migrate` does) with the contract written from monolith.md, and
+ * the legacy database with LEGACY_TABLES.
  */
 
-const adminUrl = inject('pgAdminUrl');
-const created: string[] = [];
+let databases: TestDatabases;
 
-function urlOf(database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+beforeAll(async () => {
+  databases = await createTestDatabases();
+});
+
+afterAll(async () => {
+  await databases?.drop();
+});
 
 async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -29,13 +30,6 @@ async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T
   } finally {
     await client.end();
   }
-}
-
-async function freshDatabase(service: string): Promise<string> {
-  const name = `contract_${service}_${randomBytes(4).toString('hex')}`;
-  await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
-  created.push(name);
-  return name;
 }
 
 interface ColumnRow {
@@ -106,20 +100,10 @@ function byName(contract: Readonly<Record<string, ContractTable>>): Record<strin
   return Object.fromEntries(Object.entries(contract).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-afterAll(async () => {
-  await withClient(adminUrl, async (admin) => {
-    for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  });
-});
-
 describe('target schemas after migration', () => {
-  for (const { service, folder } of SERVICE_SCHEMAS) {
+  for (const service of SERVICES) {
     it(`${service} matches monolith.md`, async () => {
-      const database = await freshDatabase(service);
-      const actual = await withClient(urlOf(database), async (client) => {
-        await migrate(drizzle(client), { migrationsFolder: migrationsFolder(folder) });
-        return await describeSchema(client);
-      });
+      const actual = await withClient(databases.serviceUrls[service], describeSchema);
       const expected = TARGET_CONTRACT[service];
       expect(actual).toEqual(byName(expected));
       for (const [table, spec] of Object.entries(expected)) {
@@ -127,4 +111,13 @@ describe('target schemas after migration', () => {
       }
     });
   }
+});
+
+describe('legacy schema', () => {
+  it('has exactly the LEGACY_TABLES in schema public', async () => {
+    const tables = await withClient(databases.legacyUrl, (client) =>
+      client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`),
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual([...LEGACY_TABLES].sort());
+  });
 });
