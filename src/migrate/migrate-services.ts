@@ -7,6 +7,7 @@ import type { ServiceName } from '../router/service.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { redactUrl } from '../config/redact.js';
+import { ensureStateTables } from '../targets/state-tables.js';
 
 /** Where pgcarve keeps its own state in every target database (checkpoints, backfill, migrations). */
 export const STATE_SCHEMA = 'pgcarve';
@@ -91,6 +92,7 @@ export async function migrateService(service: ServiceName, url: string): Promise
       }
       throw classify((error as { cause?: unknown }).cause ?? error, `applying migrations to ${service}`);
     }
+    await ensureStateTables(client);
     const after = await appliedCount(client);
     return {
       service,

@@ -1,0 +1,287 @@
+import pg from 'pg';
+import type { Config } from './config/config.js';
+import { classify } from './errors/classify.js';
+import { PgcarveError } from './errors/pgcarve-error.js';
+import type { Logger } from './log.js';
+import { formatLsn, lsnDistance, maxLsn, minLsn, parseLsn, ZERO_LSN, type Lsn } from './lsn.js';
+import type { LegacyTableRule } from './router/mapping.js';
+import { Router } from './router/router.js';
+import { RoutingTable } from './router/routing-table.js';
+import { SERVICES, type ServiceName } from './router/service.js';
+import { ReplicationStream } from './source/replication-stream.js';
+import { checkSource, createSlot, ensurePublication, readSlot, type CreatedSlot } from './source/slot.js';
+import { TargetWriter, nullObserver, type WriterObserver, type WriterState } from './targets/target-writer.js';
+
+export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped';
+
+/** Per service, what /status, `pgcarve status` and the metrics show. */
+export interface ServiceProgress {
+  readonly service: ServiceName;
+  readonly appliedLsn: Lsn;
+  readonly persistedLsn: Lsn;
+  readonly lagBytes: number;
+  readonly lagSeconds: number;
+  readonly state: WriterState;
+}
+
+export interface SidecarSnapshot {
+  readonly phase: Phase;
+  readonly slot: string;
+  readonly publication: string;
+  readonly sourceConnected: boolean;
+  readonly sourceLsn: Lsn;
+  readonly acknowledgedLsn: Lsn;
+  readonly services: readonly ServiceProgress[];
+  readonly unroutedTables: readonly string[];
+  readonly excludedTables: readonly { readonly table: string; readonly reason: string }[];
+  readonly lastError: string | undefined;
+}
+
+/**
+ * What happens when the slot is new and the mapped legacy tables may hold rows: the backfill
+ * (backfill/) copies them on the slot's exported snapshot. Without one, `run` refuses to start on
+ * a legacy database whose mapped tables hold rows.
+ */
+export type InitialCopy = (slot: CreatedSlot, routing: RoutingTable, writers: readonly TargetWriter[]) => Promise<void>;
+
+export interface SidecarOptions {
+  readonly config: Config;
+  readonly rules: readonly LegacyTableRule[];
+  readonly log: Logger;
+  readonly observer?: WriterObserver;
+  readonly initialCopy?: InitialCopy;
+  /** Backoff between reconnects: first and maximum delay. */
+  readonly backoffMs?: readonly [number, number];
+  readonly onPhase?: (phase: Phase) => void;
+}
+
+/**
+ * The composition root of the streaming sidecar: builds the routing table, one writer per service,
+ * the router and the replication stream, and keeps them running. The slot is acknowledged at the
+ * minimum position every writer has durably applied; after any failure the stream restarts from
+ * there (writers skip what they already have). Transient failures retry with backoff; an operator
+ * failure stops only the writer it concerns.
+ */
+export class Sidecar {
+  readonly routing: RoutingTable;
+  readonly writers: readonly TargetWriter[];
+  private readonly stream: ReplicationStream;
+  private readonly router: Router;
+  private phaseValue: Phase = 'starting';
+  private sourceConnected = false;
+  private sourceLsn: Lsn = ZERO_LSN;
+  private acknowledged: Lsn = ZERO_LSN;
+  private unrouted: readonly string[] = [];
+  private lastError: string | undefined;
+
+  constructor(private readonly options: SidecarOptions) {
+    const { config, log } = options;
+    this.routing = new RoutingTable(options.rules);
+    this.writers = SERVICES.map(
+      (service) =>
+        new TargetWriter({
+          service,
+          url: config.serviceUrls[service],
+          slot: config.slot,
+          tables: this.routing.tablesByService.get(service) ?? [],
+          maxTransactions: config.batchMaxTransactions,
+          maxLatencyMs: config.batchMaxLatencyMs,
+          log: log.child({ service }),
+          observer: options.observer ?? nullObserver,
+        }),
+    );
+    this.router = new Router(
+      this.routing,
+      this.writers.map((w) => ({ service: w.service, get accepting() { return w.state.kind !== 'stopped'; }, push: (item) => w.push(item) })),
+      log,
+    );
+    this.stream = new ReplicationStream({ connectionString: config.legacyUrl, slot: config.slot, publication: config.publication });
+  }
+
+  get phase(): Phase {
+    return this.phaseValue;
+  }
+
+  private setPhase(phase: Phase): void {
+    if (this.phaseValue === phase) return;
+    this.phaseValue = phase;
+    this.options.log.info(`phase: ${phase}`);
+    this.options.onPhase?.(phase);
+  }
+
+  /** Ready: streaming with the source and every writer connected and running. */
+  ready(): boolean {
+    return this.phaseValue === 'streaming' && this.sourceConnected && this.writers.every((w) => w.state.kind === 'running');
+  }
+
+  snapshot(): SidecarSnapshot {
+    const now = Date.now();
+    return {
+      phase: this.phaseValue,
+      slot: this.options.config.slot,
+      publication: this.options.config.publication,
+      sourceConnected: this.sourceConnected,
+      sourceLsn: this.sourceLsn,
+      acknowledgedLsn: this.acknowledged,
+      services: this.writers.map((w) => {
+        const oldest = w.oldestUnappliedCommitMs();
+        return {
+          service: w.service,
+          appliedLsn: w.position(),
+          persistedLsn: w.persistedPosition(),
+          lagBytes: lsnDistance(this.sourceLsn, w.position()),
+          lagSeconds: oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
+          state: w.state,
+        };
+      }),
+      unroutedTables: this.unrouted,
+      excludedTables: [...this.routing.excluded].map(([table, reason]) => ({ table, reason })),
+      lastError: this.lastError,
+    };
+  }
+
+  /** The source's current WAL position, seen by another connection (for lag while idle or stopped). */
+  observeSourceLsn(lsn: Lsn): void {
+    this.sourceLsn = maxLsn(this.sourceLsn, lsn);
+  }
+
+  /** Runs until `signal` aborts (then drains and returns) or a non-transient failure (throws). */
+  async run(signal: AbortSignal): Promise<void> {
+    const [initialBackoff, maxBackoff] = this.options.backoffMs ?? [500, 30_000];
+    await this.prepare();
+    let backoff = initialBackoff;
+    while (!signal.aborted) {
+      try {
+        await this.connectWriters();
+        this.setPhase('streaming');
+        await this.streamOnce(signal);
+        backoff = initialBackoff;
+      } catch (error) {
+        const failure = classify(error, 'streaming');
+        this.lastError = failure.message;
+        if (!failure.retryable) throw failure;
+        this.options.log.warn(`${failure.message}; reconnecting in ${backoff} ms`, { kind: failure.kind });
+        this.setPhase('reconnecting');
+        await sleep(backoff, signal);
+        backoff = Math.min(maxBackoff, backoff * 2);
+      } finally {
+        this.sourceConnected = false;
+      }
+    }
+    this.setPhase('stopped');
+  }
+
+  /** Checks the source, ensures the publication and slot, and makes the initial copy if the slot is new. */
+  private async prepare(): Promise<void> {
+    const { config, log } = this.options;
+    const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 10_000 });
+    try {
+      await client.connect();
+    } catch (error) {
+      throw classify(error, 'cannot connect to the legacy database (DATABASE_URL_LEGACY)');
+    }
+    let created: CreatedSlot | undefined;
+    try {
+      const mapped = this.routing.mappedSources();
+      const check = await checkSource(client, mapped);
+      this.unrouted = this.routing.unrouted(check.tables);
+      if (this.unrouted.length > 0) {
+        log.warn(`legacy tables neither mapped nor excluded, so not migrated: ${this.unrouted.join(', ')}; add a mapping or an explicit exclusion`, { tables: this.unrouted });
+      }
+      await ensurePublication(client, config.publication, mapped);
+      const slot = await readSlot(client, config.slot);
+      if (!slot.exists) {
+        const needsCopy = await anyRows(client, mapped);
+        if (needsCopy && !this.options.initialCopy) {
+          throw new PgcarveError('bad_input', `the mapped legacy tables already hold rows and this pgcarve has no backfill: they would be missing from the targets`);
+        }
+        created = await createSlot(config.legacyUrl, config.slot, needsCopy);
+        log.info(`created replication slot ${config.slot} at ${formatLsn(created.consistentPoint)}`, { slot: config.slot, lsn: formatLsn(created.consistentPoint) });
+        if (needsCopy && this.options.initialCopy) {
+          await this.connectWriters();
+          this.setPhase('backfilling');
+          await this.options.initialCopy(created, this.routing, this.writers);
+        }
+      }
+    } finally {
+      await created?.release();
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async connectWriters(): Promise<void> {
+    const results = await Promise.allSettled(this.writers.map((w) => w.connect()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private minPosition(): Lsn {
+    return this.writers.map((w) => w.position()).reduce((a, b) => minLsn(a, b));
+  }
+
+  private async streamOnce(signal: AbortSignal): Promise<void> {
+    const round = new AbortController();
+    const stop = (): void => round.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    for (const w of this.writers) await w.reset();
+    this.router.reset();
+    const start = this.minPosition();
+    this.acknowledged = maxLsn(this.acknowledged, start);
+    const ackTimer = setInterval(() => this.acknowledge(), 250);
+    let writersFailed: unknown;
+    const writerRuns = this.writers.map((w) =>
+      w.run(round.signal).catch((error: unknown) => {
+        writersFailed ??= error;
+        round.abort();
+      }),
+    );
+    const streamStop = (): void => void this.stream.stop();
+    round.signal.addEventListener('abort', streamStop, { once: true });
+    try {
+      this.sourceConnected = true;
+      await this.stream.run(start, {
+        onEvent: (event) => this.router.handle(event),
+        onWalEnd: (walEnd, drained) => {
+          this.sourceLsn = maxLsn(this.sourceLsn, walEnd);
+          if (drained && !this.router.midTransaction) void this.router.idle(walEnd);
+        },
+      });
+    } catch (error) {
+      if (!round.signal.aborted) throw error;
+    } finally {
+      this.sourceConnected = false;
+      round.abort();
+      signal.removeEventListener('abort', stop);
+      clearInterval(ackTimer);
+      await Promise.all(writerRuns);
+      this.acknowledge();
+    }
+    if (writersFailed) throw writersFailed;
+    if (signal.aborted) this.setPhase('stopping');
+  }
+
+  private acknowledge(): void {
+    const position = this.minPosition();
+    if (position > this.acknowledged) {
+      this.acknowledged = position;
+      this.stream.acknowledge(position);
+    }
+  }
+}
+
+async function anyRows(client: pg.ClientBase, tables: readonly string[]): Promise<boolean> {
+  for (const table of tables) {
+    const result = await client.query(`SELECT 1 FROM public.${client.escapeIdentifier(table)} LIMIT 1`);
+    if ((result.rowCount ?? 0) > 0) return true;
+  }
+  return false;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+export { parseLsn };

@@ -1,0 +1,113 @@
+import type pg from 'pg';
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import type { SourceValue, TextValue } from '../router/mapping.js';
+import { collapse, type CollapsedTable } from './collapse.js';
+import type { TableShape } from './table-shape.js';
+import type { TargetOp } from './target-op.js';
+
+/**
+ * Applies ops to one target inside the caller's open transaction, with one statement per table and
+ * kind (rows passed as parallel text arrays and expanded by unnest, the target casting each text
+ * value to its column type). Applying the same ops again gives the same state (upserts and
+ * deletes by key), so a batch may be retried after a rollback.
+ */
+export class BatchApplier {
+  private readonly statementNames = new Map<string, string>();
+
+  constructor(
+    private readonly service: string,
+    private readonly shapes: ReadonlyMap<string, TableShape>,
+  ) {}
+
+  keyOf = (table: string): readonly string[] => this.shape(table).key;
+
+  private shape(table: string): TableShape {
+    const shape = this.shapes.get(table);
+    if (!shape) throw new PgcarveError('internal', `${this.service}: no shape loaded for target table ${table}`);
+    return shape;
+  }
+
+  async apply(client: pg.ClientBase, ops: readonly TargetOp[]): Promise<void> {
+    for (const collapsed of collapse(ops, this.keyOf).values()) await this.applyTable(client, collapsed);
+  }
+
+  private async applyTable(client: pg.ClientBase, t: CollapsedTable): Promise<void> {
+    const shape = this.shape(t.table);
+    const table = client.escapeIdentifier(t.table);
+    if (t.truncate) await client.query(`DELETE FROM ${table}`);
+    if (t.deletes.size > 0) {
+      const keys = [...t.deletes.values()];
+      const columns = shape.key;
+      const sql = `DELETE FROM ${table} AS t USING unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${columns.map((c) => client.escapeIdentifier(c)).join(', ')}) WHERE ${columns
+        .map((c) => `t.${client.escapeIdentifier(c)} = u.${client.escapeIdentifier(c)}::${this.type(shape, c)}`)
+        .join(' AND ')}`;
+      await this.run(client, sql, columns.map((c) => keys.map((k) => k[c] ?? null)));
+    }
+    if (t.upserts.size > 0) await this.insert(client, shape, [...t.upserts.values()], 'update');
+    if (t.ensures.size > 0) await this.insert(client, shape, [...t.ensures.values()], 'nothing');
+    if (t.partials.size > 0) await this.updatePartials(client, shape, [...t.partials.values()]);
+  }
+
+  private type(shape: TableShape, column: string): string {
+    const type = shape.types.get(column);
+    if (type === undefined) {
+      throw new PgcarveError('column_missing', `${this.service}.public.${shape.name} has no column ${column}, which the mapping writes: run \`pgcarve migrate\``);
+    }
+    return type;
+  }
+
+  private async insert(client: pg.ClientBase, shape: TableShape, rows: readonly Readonly<Record<string, SourceValue>>[], onConflict: 'update' | 'nothing'): Promise<void> {
+    const columns = Object.keys(rows[0] ?? {});
+    const id = (c: string): string => client.escapeIdentifier(c);
+    const nonKey = columns.filter((c) => !shape.key.includes(c));
+    const conflict =
+      onConflict === 'nothing' || nonKey.length === 0
+        ? 'DO NOTHING'
+        : `DO UPDATE SET ${nonKey.map((c) => `${id(c)} = EXCLUDED.${id(c)}`).join(', ')}`;
+    const sql = `INSERT INTO ${id(shape.name)} (${columns.map(id).join(', ')}) SELECT ${columns
+      .map((c) => `u.${id(c)}::${this.type(shape, c)}`)
+      .join(', ')} FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${columns.map(id).join(', ')}) ON CONFLICT (${shape.key.map(id).join(', ')}) ${conflict}`;
+    await this.run(client, sql, columns.map((c) => rows.map((r) => (r[c] ?? null) as TextValue)));
+  }
+
+  /** Updates rows that carry unchanged-TOAST columns, grouped by the set of columns they send. */
+  private async updatePartials(client: pg.ClientBase, shape: TableShape, rows: readonly Readonly<Record<string, SourceValue>>[]): Promise<void> {
+    const groups = new Map<string, Readonly<Record<string, SourceValue>>[]>();
+    for (const row of rows) {
+      const sent = Object.keys(row).filter((c) => row[c] !== undefined);
+      const k = sent.join(',');
+      const group = groups.get(k);
+      if (group) group.push(row);
+      else groups.set(k, [row]);
+    }
+    const id = (c: string): string => client.escapeIdentifier(c);
+    for (const [k, group] of groups) {
+      const sent = k.split(',');
+      const set = sent.filter((c) => !shape.key.includes(c));
+      const unsent = Object.keys(group[0] ?? {}).filter((c) => group[0]?.[c] === undefined);
+      const sql =
+        set.length === 0
+          ? `SELECT count(*)::int AS n FROM ${id(shape.name)} AS t JOIN unnest(${sent.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${sent.map(id).join(', ')}) ON ${shape.key.map((c) => `t.${id(c)} = u.${id(c)}::${this.type(shape, c)}`).join(' AND ')}`
+          : `UPDATE ${id(shape.name)} AS t SET ${set.map((c) => `${id(c)} = u.${id(c)}::${this.type(shape, c)}`).join(', ')} FROM unnest(${sent
+              .map((_, i) => `$${i + 1}::text[]`)
+              .join(', ')}) AS u(${sent.map(id).join(', ')}) WHERE ${shape.key.map((c) => `t.${id(c)} = u.${id(c)}::${this.type(shape, c)}`).join(' AND ')}`;
+      const result = await this.run(client, sql, sent.map((c) => group.map((r) => (r[c] ?? null) as TextValue)));
+      const touched = set.length === 0 ? Number((result.rows[0] as { n?: number } | undefined)?.n ?? 0) : (result.rowCount ?? 0);
+      if (touched !== group.length) {
+        throw new PgcarveError(
+          'needs_replica_identity_full',
+          `${this.service}.public.${shape.name}: ${group.length - touched} row(s) must be written with column(s) ${unsent.join(', ')} that the legacy database did not send (unchanged TOASTed values) and the target does not hold yet; set REPLICA IDENTITY FULL on the legacy table so pgoutput sends the old values, then restart pgcarve`,
+        );
+      }
+    }
+  }
+
+  private async run(client: pg.ClientBase, text: string, values: readonly (readonly TextValue[])[]): Promise<pg.QueryResult> {
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `pgcarve_${this.statementNames.size}`;
+      this.statementNames.set(text, name);
+    }
+    return await client.query({ name, text, values: values as unknown[] });
+  }
+}

@@ -1,0 +1,97 @@
+import type { SourceValue, TextValue } from '../router/mapping.js';
+import type { TargetOp } from './target-op.js';
+
+type Row = Readonly<Record<string, SourceValue>>;
+
+/**
+ * The net effect of a run of target ops on one table, keyed by target key, so that a batch can be
+ * applied with one statement per table and kind whatever the number of rows. Applying the
+ * collapsed form gives the same final state as applying the ops one by one:
+ * - the last op on a key decides (a delete after an upsert deletes; an upsert after a delete
+ *   re-inserts), except that
+ * - a partial upsert (some columns undefined = unchanged TOAST) on top of an earlier upsert of the
+ *   same key is merged into it: the earlier values stand for the columns it did not send;
+ * - `ensure` (reference rows) keeps the first row for a key: insert-if-missing semantics;
+ * - a truncate discards everything before it for the table, and is applied first.
+ */
+export interface CollapsedTable {
+  readonly table: string;
+  truncate: boolean;
+  readonly deletes: Map<string, Readonly<Record<string, TextValue>>>;
+  /** Rows with every column defined. */
+  readonly upserts: Map<string, Row>;
+  /** Rows with at least one undefined column: update only the defined ones; the row must exist. */
+  readonly partials: Map<string, Row>;
+  readonly ensures: Map<string, Row>;
+}
+
+export type KeyOf = (table: string) => readonly string[];
+
+function keyString(values: readonly TextValue[]): string {
+  return JSON.stringify(values);
+}
+
+function isComplete(row: Row): boolean {
+  for (const value of Object.values(row)) if (value === undefined) return false;
+  return true;
+}
+
+function merge(base: Row, update: Row): Row {
+  const merged: Record<string, SourceValue> = { ...base };
+  for (const [column, value] of Object.entries(update)) if (value !== undefined) merged[column] = value;
+  return merged;
+}
+
+export function collapse(ops: readonly TargetOp[], keyOf: KeyOf): Map<string, CollapsedTable> {
+  const tables = new Map<string, CollapsedTable>();
+  const tableFor = (name: string): CollapsedTable => {
+    let t = tables.get(name);
+    if (!t) tables.set(name, (t = { table: name, truncate: false, deletes: new Map(), upserts: new Map(), partials: new Map(), ensures: new Map() }));
+    return t;
+  };
+  for (const op of ops) {
+    const t = tableFor(op.table);
+    switch (op.kind) {
+      case 'truncate':
+        t.truncate = true;
+        t.deletes.clear();
+        t.upserts.clear();
+        t.partials.clear();
+        t.ensures.clear();
+        break;
+      case 'delete': {
+        const k = keyString(keyOf(op.table).map((c) => op.key[c] ?? null));
+        t.upserts.delete(k);
+        t.partials.delete(k);
+        t.deletes.set(k, op.key);
+        break;
+      }
+      case 'ensure': {
+        const k = keyString(keyOf(op.table).map((c) => op.row[c] ?? null));
+        if (!t.ensures.has(k)) t.ensures.set(k, op.row);
+        break;
+      }
+      case 'upsert': {
+        const k = keyString(keyOf(op.table).map((c) => op.row[c] ?? null));
+        if (isComplete(op.row)) {
+          t.partials.delete(k);
+          t.deletes.delete(k);
+          t.upserts.set(k, op.row);
+        } else {
+          const full = t.upserts.get(k);
+          const partial = t.partials.get(k);
+          if (full) t.upserts.set(k, merge(full, op.row));
+          else if (partial) t.partials.set(k, merge(partial, op.row));
+          else {
+            // A partial row after a delete of the same key cannot come from a consistent source;
+            // keep the delete out of the way so the update reports the missing row.
+            t.deletes.delete(k);
+            t.partials.set(k, op.row);
+          }
+        }
+        break;
+      }
+    }
+  }
+  return tables;
+}

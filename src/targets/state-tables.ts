@@ -1,0 +1,40 @@
+import type pg from 'pg';
+
+/**
+ * pgcarve's own state in every target database, in schema `pgcarve`, beside the service's tables:
+ * - `checkpoint`: per slot, the end LSN of the last source transaction this database has applied,
+ *   written in the same transaction as the changes it covers (exactly-once: on restart every
+ *   source transaction that committed below it is skipped). It never moves backwards.
+ * - `backfill`: per slot and legacy table, the backfill state (see backfill/backfill-state.ts).
+ * Created by `pgcarve migrate` and, idempotently, when the sidecar starts.
+ */
+export const STATE_TABLES_SQL = `
+CREATE SCHEMA IF NOT EXISTS pgcarve;
+CREATE TABLE IF NOT EXISTS pgcarve.checkpoint (
+  slot text PRIMARY KEY,
+  lsn pg_lsn NOT NULL,
+  commit_time timestamptz,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS pgcarve.backfill (
+  slot text NOT NULL,
+  source_table text NOT NULL,
+  state text NOT NULL,
+  snapshot_lsn pg_lsn,
+  rows_copied bigint NOT NULL DEFAULT 0,
+  rows_estimated bigint,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (slot, source_table)
+);`;
+
+const STATE_LOCK_KEY = 7_248_913_002;
+
+export async function ensureStateTables(client: pg.ClientBase): Promise<void> {
+  // Serialised: concurrent CREATE ... IF NOT EXISTS can still collide on the catalog.
+  await client.query('SELECT pg_advisory_lock($1)', [STATE_LOCK_KEY]);
+  try {
+    await client.query(STATE_TABLES_SQL);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [STATE_LOCK_KEY]);
+  }
+}
