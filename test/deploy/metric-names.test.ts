@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { renderAlertRules } from './alert-rules.js';
 import { dashboardQueries } from './dashboard-queries.js';
-import { knownSeriesNames, metricNamesIn, METRIC_PREFIX, PGCARVE_METRICS, seriesNames } from './metric-names.js';
+import { checkExposition, knownSeriesNames, metricNamesIn, METRIC_PREFIX, PGCARVE_METRICS, seriesNames } from './metric-names.js';
+import { PROMTOOL_BINARY, requireTool } from './tools.js';
 
 describe('metric names', () => {
   test('every metric a dashboard query uses is one pgcarve exports', async () => {
@@ -36,5 +37,21 @@ describe('metric names', () => {
     expect(metricNamesIn('(x > 0) and on (job) (changes(y{job="z"}[10m]) == 0) or vector(1e9)')).toEqual(['x', 'y']);
     expect(metricNamesIn('time() - max by (service) (b)')).toEqual(['b']);
     expect(metricNamesIn('absent(up{namespace="pgcarve", job="pgcarve"})')).toEqual(['up']);
+  });
+
+  test('checkExposition finds a missing family and a wrong type in a /metrics text', async () => {
+    const text = ['# HELP pgcarve_ready ready', '# TYPE pgcarve_ready counter', 'pgcarve_ready 1', ''].join('\n');
+    const check = await checkExposition(text);
+    expect(check.wrongType).toEqual(['pgcarve_ready: expected gauge, got counter']);
+    expect(check.missing).toContain('pgcarve_replication_lag_bytes');
+    expect(check.missing).toContain('pgcarve_process_cpu_seconds_total');
+    expect(check.missing).not.toContain('pgcarve_ready');
+  });
+});
+
+describe('a missing tool', () => {
+  test('fails with a message naming .ci/install-tools.sh (never a silent skip)', () => {
+    expect(() => requireTool('/nonexistent/promtool', 'promtool')).toThrow(/promtool is not installed .*run \.ci\/install-tools\.sh/);
+    expect(requireTool(PROMTOOL_BINARY, 'promtool')).toBe(PROMTOOL_BINARY);
   });
 });

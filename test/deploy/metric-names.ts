@@ -102,3 +102,24 @@ export function metricNamesIn(expr: string): readonly string[] {
   }
   return [...names].sort();
 }
+
+export interface ExpositionCheck {
+  /** Families of PGCARVE_METRICS (and the default process metrics) absent from the text. */
+  readonly missing: readonly string[];
+  /** Families present with another type than expected, as `name: expected type, got type`. */
+  readonly wrongType: readonly string[];
+}
+
+/**
+ * Compares a /metrics response (Prometheus text format, as prom-client serves it) with the
+ * families the dashboard and the alerts rely on, by its `# TYPE <name> <type>` lines.
+ */
+export async function checkExposition(text: string): Promise<ExpositionCheck> {
+  const types = new Map<string, string>();
+  for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(match[1] ?? '', match[2] ?? '');
+  const expected = [...PGCARVE_METRICS, ...(await defaultMetricFamilies())];
+  return {
+    missing: expected.filter((f) => !types.has(f.name)).map((f) => f.name),
+    wrongType: expected.filter((f) => types.has(f.name) && types.get(f.name) !== f.type).map((f) => `${f.name}: expected ${f.type}, got ${types.get(f.name)}`),
+  };
+}
