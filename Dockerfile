@@ -7,7 +7,8 @@
 
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+# .npmrc: legacy-peer-deps, which the lock file was made with.
+COPY package.json package-lock.json .npmrc ./
 # --ignore-scripts: `prepare` would build before the sources are here; nothing else needs a script.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
@@ -17,7 +18,7 @@ RUN npm run build
 
 FROM node:20.20.2-bookworm-slim AS deps
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:20.20.2-bookworm-slim
