@@ -11,6 +11,7 @@ import { SERVICES, type ServiceName } from './router/service.js';
 import { ReplicationStream } from './source/replication-stream.js';
 import { checkSource, createSlot, ensurePublication, readSlot, type CreatedSlot } from './source/slot.js';
 import { TargetWriter, nullObserver, type WriterObserver, type WriterState } from './targets/target-writer.js';
+import type { BackfillFloors } from './backfill/backfill-floors.js';
 
 export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped';
 
@@ -38,18 +39,26 @@ export interface SidecarSnapshot {
 }
 
 /**
- * What happens when the slot is new and the mapped legacy tables may hold rows: the backfill
- * (backfill/) copies them on the slot's exported snapshot. Without one, `run` refuses to start on
- * a legacy database whose mapped tables hold rows.
+ * The backfill (backfill/backfill.ts explains each step and why the result is exact), as prepare()
+ * drives it before streaming: `plan` before a new slot is created over legacy tables that hold
+ * rows, `copy` on the new slot's exported snapshot, `resume` when the slot exists but an earlier
+ * process left a table unfinished, and `floors` for the router before streaming. Without one,
+ * `run` refuses to start on a legacy database whose mapped tables hold rows.
  */
-export type InitialCopy = (slot: CreatedSlot, routing: RoutingTable, writers: readonly TargetWriter[]) => Promise<void>;
+export interface SidecarBackfill {
+  plan(routing: RoutingTable, copyNeeded: boolean): Promise<void>;
+  copy(slot: CreatedSlot, routing: RoutingTable): Promise<void>;
+  unfinished(routing: RoutingTable): Promise<boolean>;
+  resume(routing: RoutingTable, slotPosition: Lsn): Promise<void>;
+  floors(routing: RoutingTable): Promise<BackfillFloors>;
+}
 
 export interface SidecarOptions {
   readonly config: Config;
   readonly rules: readonly LegacyTableRule[];
   readonly log: Logger;
   readonly observer?: WriterObserver;
-  readonly initialCopy?: InitialCopy;
+  readonly backfill?: SidecarBackfill;
   /** Backoff between reconnects: first and maximum delay. */
   readonly backoffMs?: readonly [number, number];
   readonly onPhase?: (phase: Phase) => void;
@@ -190,19 +199,26 @@ export class Sidecar {
       }
       await ensurePublication(client, config.publication, mapped);
       const slot = await readSlot(client, config.slot);
+      const backfill = this.options.backfill;
       if (!slot.exists) {
         const needsCopy = await anyRows(client, mapped);
-        if (needsCopy && !this.options.initialCopy) {
+        if (needsCopy && !backfill) {
           throw new PgcarveError('bad_input', `the mapped legacy tables already hold rows and this pgcarve has no backfill: they would be missing from the targets`);
         }
+        await backfill?.plan(this.routing, needsCopy);
         created = await createSlot(config.legacyUrl, config.slot, needsCopy);
         log.info(`created replication slot ${config.slot} at ${formatLsn(created.consistentPoint)}`, { slot: config.slot, lsn: formatLsn(created.consistentPoint) });
-        if (needsCopy && this.options.initialCopy) {
+        if (needsCopy && backfill) {
           await this.connectWriters();
           this.setPhase('backfilling');
-          await this.options.initialCopy(created, this.routing, this.writers);
+          await backfill.copy(created, this.routing);
         }
+      } else if (backfill && (await backfill.unfinished(this.routing))) {
+        await this.connectWriters();
+        this.setPhase('backfilling');
+        await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN);
       }
+      if (backfill) this.router.setFloors(await backfill.floors(this.routing));
     } finally {
       await created?.release();
       await client.end().catch(() => undefined);
@@ -223,6 +239,8 @@ export class Sidecar {
     const round = new AbortController();
     const stop = (): void => round.abort();
     signal.addEventListener('abort', stop, { once: true });
+    const streamStop = (): void => void this.stream.stop();
+    round.signal.addEventListener('abort', streamStop, { once: true });
     for (const w of this.writers) await w.reset();
     this.router.reset();
     const start = this.minPosition();
@@ -235,9 +253,8 @@ export class Sidecar {
         round.abort();
       }),
     );
-    const streamStop = (): void => void this.stream.stop();
-    round.signal.addEventListener('abort', streamStop, { once: true });
     try {
+      if (round.signal.aborted) throw new Error('stopping');
       this.sourceConnected = true;
       await this.stream.run(start, {
         onEvent: (event) => this.router.handle(event),

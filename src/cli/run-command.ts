@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { close, createApp, listen } from '../http/http-server.js';
-import { createLogger } from '../log.js';
+import { Backfill } from '../backfill/backfill.js';
+import { progressOutput } from '../backfill/progress-log.js';
 import { Sidecar } from '../sidecar.js';
 import { EXIT, type Command } from './command.js';
 
@@ -17,8 +18,10 @@ SIGTERM or SIGINT drains: the in-flight batch rolls back, positions are kept, ex
   async run(ctx) {
     parseArgs({ args: [...ctx.args], options: {}, strict: true });
     const config = ctx.config();
-    const log = createLogger(config.logLevel);
-    const sidecar = new Sidecar({ config, rules: LEGACY_RULES, log });
+    // On a terminal the backfill draws progress bars and the log lines go above them.
+    const { log, observer } = progressOutput(process.stderr, config.logLevel);
+    const backfill = new Backfill({ config, log, observer });
+    const sidecar = new Sidecar({ config, rules: LEGACY_RULES, log, backfill });
     const app = createApp({ ready: () => sidecar.ready() });
     const { server, port } = await listen(app, config.httpPort);
     log.info(`HTTP API listening on port ${port}`, { port });

@@ -1,3 +1,5 @@
+import { NO_FLOORS, servicesBelowFloor, type BackfillFloors } from '../backfill/backfill-floors.js';
+import { CHUNK_PREFIX, decodeChunk, deriveChunk } from '../backfill/chunk-message.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
@@ -43,7 +45,13 @@ export class Router {
   private inTransaction = false;
   private fence = false;
   private lastCommitEnd: Lsn | undefined;
+  /** The commit LSN of the transaction in progress, and the backfill floors it is compared with. */
+  private finalLsn: Lsn | undefined;
+  private floors: BackfillFloors = NO_FLOORS;
+  /** Services that must not get the ops being derived (the table is below its floor there). */
+  private held: ReadonlySet<ServiceName> = new Set();
   private readonly sink: OpSink = (service, op) => {
+    if (this.held.has(service)) return;
     const buffer = this.buffers.get(service);
     if (buffer) buffer.push(op);
   };
@@ -75,6 +83,7 @@ export class Router {
       case 'begin':
         this.inTransaction = true;
         this.fence = false;
+        this.finalLsn = event.finalLsn;
         await this.broadcast({ kind: 'begin', finalLsn: event.finalLsn, commitTimeMs: pgTimeToMs(event.commitTime) });
         return;
       case 'commit':
@@ -125,6 +134,7 @@ export class Router {
         return;
       case 'message':
         if (event.transactional && event.prefix === FENCE_PREFIX) this.fence = true;
+        if (event.transactional && event.prefix === CHUNK_PREFIX) await this.chunk(event.content);
         return;
       case 'type':
       case 'origin':
@@ -175,8 +185,28 @@ export class Router {
     }) as SourceRow;
   }
 
+  /**
+   * Per legacy table and service, the LSN below which the stream leaves the table alone (a backfill
+   * copied it on a snapshot that already holds those transactions: see backfill-floors.ts).
+   */
+  setFloors(floors: BackfillFloors): void {
+    this.floors = floors;
+  }
+
+  /** A chunk of `pgcarve backfill`: that part of the table is exactly these rows at this point. */
+  private async chunk(content: Buffer): Promise<void> {
+    const chunk = decodeChunk(content);
+    const routed = this.routing.bySource.get(chunk.table);
+    if (!routed) {
+      this.log.warn(`a backfill chunk of ${chunk.table} arrives but no mapping reads that table; it is not applied`, { table: chunk.table });
+      return;
+    }
+    await this.derive(routed, () => deriveChunk(this.routing, routed, chunk, this.sink));
+  }
+
   private async derive(routed: RoutedTable, derive: () => void): Promise<void> {
-    const active = routed.services.filter((s) => this.writers.get(s)?.accepting);
+    this.held = servicesBelowFloor(this.floors, routed.mapping.source, this.finalLsn);
+    const active = routed.services.filter((s) => this.writers.get(s)?.accepting && !this.held.has(s));
     if (active.length === 0) return;
     try {
       derive();

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS pgcarve.backfill (
   snapshot_lsn pg_lsn,
   rows_copied bigint NOT NULL DEFAULT 0,
   rows_estimated bigint,
+  attempts integer NOT NULL DEFAULT 0,
+  started_at timestamptz,
+  finished_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (slot, source_table)
 );`;

@@ -1,0 +1,39 @@
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import type { SourceRow, TextValue } from '../router/mapping.js';
+
+/**
+ * Builds mapping input rows for one legacy table from its column names and text values. A row has
+ * its columns as own properties; reading any other name reaches a guard on the prototype that
+ * throws `column_missing`, because for a mapping `undefined` means "unchanged TOAST, keep the
+ * target's value", which a column that no longer exists must never silently become. (The router
+ * guards streamed rows the same way; a prototype costs nothing per row, a Proxy would.)
+ */
+export class LegacyRowFactory {
+  private readonly prototype: object;
+
+  constructor(
+    private readonly table: string,
+    private readonly columns: readonly string[],
+  ) {
+    const known = new Set(columns);
+    this.prototype = new Proxy(Object.create(null) as object, {
+      get(_target, name) {
+        if (typeof name === 'string' && !known.has(name) && !(name in Object.prototype)) {
+          throw new PgcarveError('column_missing', `legacy table public.${table} has no column ${name}, which its mapping reads (was it dropped or renamed?): restore the column or change the mapping, then restart pgcarve`);
+        }
+        return (Object.prototype as Record<string | symbol, unknown>)[name];
+      },
+    });
+  }
+
+  row(values: readonly TextValue[]): SourceRow {
+    const row = Object.create(this.prototype) as Record<string, TextValue>;
+    const columns = this.columns;
+    for (let i = 0; i < columns.length; i += 1) row[columns[i] as string] = values[i] ?? null;
+    return row;
+  }
+
+  get source(): string {
+    return this.table;
+  }
+}

@@ -1,0 +1,116 @@
+import pg from 'pg';
+import type { Config } from '../config/config.js';
+import { classify } from '../errors/classify.js';
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import { emitFence, waitForFence } from '../fence.js';
+import type { Logger } from '../log.js';
+import type { RoutingTable } from '../router/routing-table.js';
+import type { ServiceName } from '../router/service.js';
+import { ensureStateTables } from '../targets/state-tables.js';
+import type { BackfillObserver } from './backfill-observer.js';
+import { isUnfinished, markCopied, markStarted, readBackfillStates } from './backfill-state.js';
+import { repairTable, type RepairTableResult } from './table-repair.js';
+
+export interface RepairScope {
+  readonly table: string;
+  readonly services: readonly ServiceName[];
+}
+
+export interface RepairOptions {
+  readonly config: Pick<Config, 'legacyUrl' | 'serviceUrls' | 'slot'>;
+  readonly routing: RoutingTable;
+  readonly scope: readonly RepairScope[];
+  readonly chunkRows?: number;
+  /** How long to wait for the sidecar to apply a table's chunks. */
+  readonly timeoutMs: number;
+  readonly observer: BackfillObserver;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+}
+
+export interface RepairReport extends RepairTableResult {
+  readonly services: readonly ServiceName[];
+  /** Every chunk was applied by every service in scope before the timeout. */
+  readonly applied: boolean;
+}
+
+/**
+ * `pgcarve backfill`: for each table in scope, marks it `repairing` in its services, sends it
+ * through the WAL in chunks (table-repair.ts), then waits with a fence until the sidecar has
+ * applied them all and marks it `copied` again (the floor it had is kept). Refuses a table whose
+ * initial copy is unfinished: `pgcarve run` owns that one and resumes it itself.
+ */
+export async function repair(options: RepairOptions): Promise<readonly RepairReport[]> {
+  const { config, log } = options;
+  await checkSlot(config.legacyUrl, config.slot, log);
+  const reports: RepairReport[] = [];
+  for (const { table, services } of options.scope) {
+    await withStates(config, services, async (client, service) => {
+      const state = (await readBackfillStates(client, config.slot)).find((s) => s.table === table);
+      if (state && isUnfinished(state)) {
+        throw new PgcarveError('bad_input', `the initial backfill of ${table} in ${service} is not finished (state ${state.kind}); \`pgcarve run\` resumes it on its next start: let it finish, then run this again`);
+      }
+    });
+    await withStates(config, services, async (client, service) => {
+      await markStarted(client, config.slot, table, 'repairing', undefined, 0);
+      options.observer.stateChanged(service, table, 'repairing');
+    });
+    log.info(`backfill: re-copying ${table} into ${services.join(', ')} through the WAL`, { table, services });
+    const result = await repairTable({
+      legacyUrl: config.legacyUrl,
+      serviceUrls: config.serviceUrls,
+      routing: options.routing,
+      table,
+      services,
+      chunkRows: options.chunkRows ?? 1_000,
+      maxChunkBytes: 8 * 1024 * 1024,
+      lockTimeoutMs: 200,
+      observer: options.observer,
+      log,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const fence = await emitFence(config.legacyUrl);
+    const waited = await waitForFence(config.serviceUrls, config.slot, fence, options.timeoutMs, { services, ...(options.signal ? { signal: options.signal } : {}) });
+    if (waited.reached) {
+      await withStates(config, services, async (client, service) => {
+        await markCopied(client, config.slot, table, result.rows);
+        options.observer.stateChanged(service, table, 'copied');
+      });
+    } else {
+      log.warn(`backfill: the chunks of ${table} are in the legacy WAL but not yet applied by ${services.join(', ')}; the sidecar applies them when it streams (\`pgcarve wait-sync\` says when)`, { table });
+    }
+    reports.push({ ...result, services, applied: waited.reached });
+  }
+  options.observer.finished();
+  return reports;
+}
+
+async function checkSlot(legacyUrl: string, slot: string, log: Logger): Promise<void> {
+  const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    const result = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    const row = result.rows[0];
+    if (!row) throw new PgcarveError('bad_input', `replication slot ${slot} does not exist: start the sidecar (\`pgcarve run\`) first; pgcarve backfill sends its chunks through that slot`);
+    if (!row.active) log.warn(`replication slot ${slot} has no consumer now: the chunks wait in the slot until the sidecar (\`pgcarve run\`) streams again`, { slot });
+  } catch (error) {
+    throw classify(error, 'checking the replication slot');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function withStates(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], f: (client: pg.Client, service: ServiceName) => Promise<void>): Promise<void> {
+  for (const service of services) {
+    const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000 });
+    try {
+      await client.connect();
+      await ensureStateTables(client);
+      await f(client, service);
+    } catch (error) {
+      throw classify(error, `backfill state in ${service}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}

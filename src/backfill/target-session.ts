@@ -1,0 +1,56 @@
+import pg from 'pg';
+import { classify } from '../errors/classify.js';
+import type { ServiceName } from '../router/service.js';
+import { BatchApplier } from '../targets/apply-batch.js';
+import { loadTableShapes } from '../targets/table-shape.js';
+import type { TargetOp } from '../targets/target-op.js';
+
+/**
+ * One backfill connection to a service database, with a BatchApplier for the service's target
+ * tables (the same statements streaming uses). Each worker has its own, so their transactions run
+ * in parallel.
+ */
+export class TargetSession {
+  private constructor(
+    readonly service: ServiceName,
+    readonly client: pg.Client,
+    readonly applier: BatchApplier,
+  ) {}
+
+  static async open(service: ServiceName, url: string, tables: readonly string[]): Promise<TargetSession> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true });
+    client.on('error', () => undefined); // surfaced by the next query instead
+    try {
+      await client.connect();
+      await client.query("SET TIME ZONE 'UTC'");
+      const shapes = await loadTableShapes(client, service, tables);
+      return new TargetSession(service, client, new BatchApplier(service, shapes));
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw classify(error, `connecting to ${service} for the backfill`);
+    }
+  }
+
+  /**
+   * Applies `ops` and whatever `alsoInTransaction` writes (the state row) in one transaction. With
+   * `relaxed`, the commit does not wait for the disk: a batch lost in a crash of the target server
+   * is lost together with its rows_copied, and the copy's next state change (a normal commit)
+   * flushes every batch before it.
+   */
+  async write(ops: readonly TargetOp[], alsoInTransaction: (client: pg.Client) => Promise<void>, relaxed: boolean): Promise<void> {
+    const client = this.client;
+    await client.query(relaxed ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+    try {
+      if (ops.length > 0) await this.applier.apply(client, ops);
+      await alsoInTransaction(client);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw classify(error, `backfill writing to ${this.service}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,44 @@
+import pg from 'pg';
+import type { BackfillObserver } from '../../src/backfill/backfill-observer.js';
+import { readBackfillStates, type BackfillState } from '../../src/backfill/backfill-state.js';
+import type { BackfillStateKind } from '../../src/backfill/backfill-state.js';
+import { SERVICES, type ServiceName } from '../../src/router/service.js';
+import type { TestDatabases } from '../harness/databases.js';
+
+/** Every observer call, for assertions. */
+export class RecordingObserver implements BackfillObserver {
+  readonly states: { service: ServiceName; table: string; state: BackfillStateKind }[] = [];
+  readonly rows = new Map<string, number>();
+  readonly last = new Map<string, { done: number; estimated: number }>();
+  finishedCalls = 0;
+
+  stateChanged(service: ServiceName, table: string, state: BackfillStateKind): void {
+    this.states.push({ service, table, state });
+  }
+  rowsCopied(service: ServiceName, table: string, rows: number): void {
+    this.rows.set(`${service}.${table}`, (this.rows.get(`${service}.${table}`) ?? 0) + rows);
+  }
+  progress(service: ServiceName, table: string, done: number, estimated: number): void {
+    this.last.set(`${service}.${table}`, { done, estimated });
+  }
+  finished(): void {
+    this.finishedCalls += 1;
+  }
+}
+
+/** The backfill states of every service database, by "service.table". */
+export async function allStates(dbs: TestDatabases): Promise<Map<string, BackfillState>> {
+  const out = new Map<string, BackfillState>();
+  for (const service of SERVICES) {
+    const client = new pg.Client(dbs.serviceUrls[service]);
+    await client.connect();
+    try {
+      const exists = await client.query(`SELECT to_regclass('pgcarve.backfill') IS NOT NULL AS ok`);
+      if (!(exists.rows[0] as { ok: boolean }).ok) continue;
+      for (const state of await readBackfillStates(client, dbs.slot)) out.set(`${service}.${state.table}`, state);
+    } finally {
+      await client.end();
+    }
+  }
+  return out;
+}
