@@ -1,0 +1,57 @@
+import pg from 'pg';
+import { classify } from '../errors/classify.js';
+import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
+
+/** One row of pgcarve.backfill: a legacy table's backfill into this service database. */
+export interface BackfillTableState {
+  readonly table: string;
+  readonly state: string;
+  readonly rowsCopied: number;
+  readonly rowsEstimated: number | null;
+  readonly updatedAt: string;
+}
+
+/** What pgcarve has recorded in one service database for one slot. */
+export interface TargetState {
+  /** pgcarve.checkpoint: everything below it is applied (0/0 before anything was). */
+  readonly checkpoint: Lsn;
+  /** Commit time of the last legacy transaction applied, ISO 8601 UTC. */
+  readonly lastCommitTime: string | null;
+  readonly backfill: readonly BackfillTableState[];
+}
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+
+/** Reads the checkpoint and the backfill states from a service database, on a short-lived connection. */
+export async function readTargetState(url: string, slot: string): Promise<TargetState> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const checkpoint = await client.query<{ lsn: string; commit_time: string | null }>(
+      `SELECT lsn::text AS lsn, to_char(commit_time AT TIME ZONE 'UTC', ${ISO}) AS commit_time FROM pgcarve.checkpoint WHERE slot = $1`,
+      [slot],
+    );
+    const backfill = await client.query<{ source_table: string; state: string; rows_copied: string; rows_estimated: string | null; updated_at: string }>(
+      `SELECT source_table, state, rows_copied::text, rows_estimated::text, to_char(updated_at AT TIME ZONE 'UTC', ${ISO}) AS updated_at
+         FROM pgcarve.backfill WHERE slot = $1 ORDER BY source_table`,
+      [slot],
+    );
+    const row = checkpoint.rows[0];
+    return {
+      checkpoint: row ? parseLsn(row.lsn) : ZERO_LSN,
+      lastCommitTime: row?.commit_time ?? null,
+      backfill: backfill.rows.map((b) => ({
+        table: b.source_table,
+        state: b.state,
+        rowsCopied: Number(b.rows_copied),
+        rowsEstimated: b.rows_estimated === null ? null : Number(b.rows_estimated),
+        updatedAt: b.updated_at,
+      })),
+    };
+  } catch (error) {
+    throw classify(error, 'reading the pgcarve state of a service database');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

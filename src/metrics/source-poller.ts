@@ -1,0 +1,116 @@
+import pg from 'pg';
+import { classify } from '../errors/classify.js';
+import type { Logger } from '../log.js';
+import type { Lsn } from '../lsn.js';
+import { readSlotHealth, type SlotHealth } from './slot-health.js';
+
+export interface SourcePollerOptions {
+  readonly legacyUrl: string;
+  readonly slot: string;
+  /** Pause between two readings (default 2 s). */
+  readonly intervalMs?: number;
+  /**
+   * Receives the legacy server's WAL position, one reading late (see the class comment). The
+   * sidecar takes it as the source position that lag in bytes is measured from.
+   */
+  readonly onSourceLsn: (lsn: Lsn) => void;
+  readonly log: Logger;
+}
+
+/**
+ * Polls the legacy server on its own connection: its current WAL position and the state of the
+ * slot (retained WAL, wal_status, safe_wal_size), for the metrics and /status.
+ *
+ * The position it hands on is the one read one poll earlier. A healthy stream learns the WAL end
+ * from keepalives within about a second, so a position two seconds old is always covered when the
+ * sidecar is caught up, and lag in bytes reads exactly 0 while the legacy database is idle (even
+ * when other databases of the same server keep writing WAL). When the stream is stuck, stopped or
+ * disconnected, that position keeps moving while the applied ones do not: lag grows, two
+ * seconds late at most.
+ */
+export class SourcePoller {
+  private latestValue: SlotHealth | undefined;
+  private previousLsn: Lsn | undefined;
+  private client: pg.Client | undefined;
+  private pollsValue = 0;
+  private lastError: string | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly options: SourcePollerOptions) {}
+
+  /** The last successful reading, or undefined before the first one. */
+  get latest(): SlotHealth | undefined {
+    return this.latestValue;
+  }
+
+  /** Successful readings so far. */
+  get polls(): number {
+    return this.pollsValue;
+  }
+
+  /** Resolves after the next successful reading (for tests and `status`). */
+  nextPoll(): Promise<void> {
+    return new Promise((resolve) => {
+      const listener = (): void => {
+        this.listeners.delete(listener);
+        resolve();
+      };
+      this.listeners.add(listener);
+    });
+  }
+
+  /** Reads once now. Failures are logged (once per distinct message) and leave `latest` as it was. */
+  async pollOnce(): Promise<void> {
+    try {
+      if (!this.client) {
+        const client = new pg.Client({ connectionString: this.options.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-source-poller' });
+        client.on('error', () => undefined);
+        await client.connect();
+        this.client = client;
+      }
+      const health = await readSlotHealth(this.client, this.options.slot);
+      if (this.previousLsn !== undefined) this.options.onSourceLsn(this.previousLsn);
+      this.previousLsn = health.currentLsn;
+      this.latestValue = health;
+      this.lastError = undefined;
+      this.pollsValue += 1;
+      for (const listener of [...this.listeners]) listener();
+    } catch (error) {
+      await this.close();
+      const failure = classify(error, 'reading the legacy WAL position and slot state');
+      if (failure.message !== this.lastError) this.options.log.warn(failure.message, { kind: failure.kind });
+      this.lastError = failure.message;
+    }
+  }
+
+  /** Polls until `signal` aborts, then closes its connection. */
+  async run(signal: AbortSignal): Promise<void> {
+    const interval = this.options.intervalMs ?? 2_000;
+    try {
+      while (!signal.aborted) {
+        await this.pollOnce();
+        await sleep(interval, signal);
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

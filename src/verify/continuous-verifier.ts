@@ -1,0 +1,82 @@
+import { classify } from '../errors/classify.js';
+import type { Logger } from '../log.js';
+import type { ServiceName } from '../router/service.js';
+import { serviceDriftRows, type DriftReport } from './drift-report.js';
+import { verifyDrift, type VerifyOptions } from './drift-verifier.js';
+import { pause } from './pause.js';
+
+export interface ContinuousVerifierOptions extends Omit<VerifyOptions, 'signal' | 'services'> {
+  /** Pause between the end of one pass and the start of the next. */
+  readonly intervalSeconds: number;
+  /** Whether a pass may start now (the sidecar streams: not while it backfills or reconnects). */
+  readonly canRun: () => boolean;
+  readonly log: Logger;
+}
+
+/** Gentle defaults for the check inside the sidecar: small chunks, a pause between them. */
+export const CONTINUOUS_DEFAULTS = { chunkSize: 200, pauseMs: 50 } as const;
+
+/**
+ * Drift verification inside the running sidecar: one full pass over every service, then a pause of
+ * `intervalSeconds`, again and again. Results go to the observer (metrics) as tables complete and
+ * the last report is kept for /status. A pass never overlaps another one.
+ */
+export class ContinuousVerifier {
+  private lastValue: DriftReport | undefined;
+  private passesValue = 0;
+  private readonly listeners = new Set<(report: DriftReport) => void>();
+
+  constructor(private readonly options: ContinuousVerifierOptions) {}
+
+  /** The last complete pass. */
+  get last(): DriftReport | undefined {
+    return this.lastValue;
+  }
+
+  get passes(): number {
+    return this.passesValue;
+  }
+
+  /** Resolves with the report of the next pass that completes. */
+  nextPass(): Promise<DriftReport> {
+    return new Promise((resolve) => {
+      const listener = (report: DriftReport): void => {
+        this.listeners.delete(listener);
+        resolve(report);
+      };
+      this.listeners.add(listener);
+    });
+  }
+
+  /** Runs passes until `signal` aborts. Does nothing when the interval is 0 (turned off). */
+  async run(signal: AbortSignal): Promise<void> {
+    const { intervalSeconds, canRun, log, ...verify } = this.options;
+    if (intervalSeconds <= 0) return;
+    while (!signal.aborted) {
+      if (!canRun()) {
+        await pause(500, signal);
+        continue;
+      }
+      try {
+        const report = await verifyDrift({ chunkSize: CONTINUOUS_DEFAULTS.chunkSize, pauseMs: CONTINUOUS_DEFAULTS.pauseMs, ...verify, signal });
+        if (signal.aborted) break;
+        this.lastValue = report;
+        this.passesValue += 1;
+        for (const service of report.services) {
+          const rows = serviceDriftRows(service);
+          if (rows > 0) log.warn(`drift in ${service.service}: ${rows} row(s) differ from the legacy database; run \`pgcarve verify --service ${service.service}\` for the tables and sample keys`, { service: service.service, rows });
+          else if (service.outcome.kind === 'failed' || service.outcome.kind === 'behind') log.warn(`drift check of ${service.service} incomplete: ${service.outcome.reason}`, { service: service.service });
+        }
+        for (const listener of [...this.listeners]) listener(report);
+      } catch (error) {
+        log.warn(`drift check failed: ${classify(error, 'checking drift').message}`);
+      }
+      await pause(intervalSeconds * 1000, signal);
+    }
+  }
+
+  /** The last pass's result for one service, for /status. */
+  serviceSummary(service: ServiceName): DriftReport['services'][number] | undefined {
+    return this.lastValue?.services.find((s) => s.service === service);
+  }
+}
