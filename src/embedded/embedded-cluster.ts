@@ -265,6 +265,22 @@ export class EmbeddedCluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Leaves the server running after this process exits (the demo's --keep): the exit hook no
+   * longer kills it, and the reaper sees it owned by its own postmaster, so it stays until someone
+   * kills that PID and removes `dir`. Returns the postmaster's PID.
+   */
+  detach(): number | undefined {
+    const pid = postmasterPid(this.dataDir);
+    live.delete(this);
+    if (pid !== undefined) writeFileSync(join(this.dir, 'owner.pid'), String(pid));
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+    this.child?.unref();
+    this.child = undefined;
+    return pid;
+  }
+
   private log(text: string): void {
     this.options.onLog?.(text);
     this.logTail.push(text);
