@@ -53,8 +53,8 @@ Options:
   --json                print the result as JSON
 
 Exit codes: 0 re-copied and applied, 1 sent but not applied within the timeout (the sidecar
-applies them when it runs), 2 bad arguments or configuration, 3 a database unreachable or a
-table refused (its initial copy is unfinished).`,
+applies them when it runs), 2 bad arguments or configuration, or a table whose initial copy by
+\`pgcarve run\` is unfinished (run resumes it itself), 3 a database unreachable.`,
   async run(ctx) {
     const { values } = parseArgs({
       args: [...ctx.args],

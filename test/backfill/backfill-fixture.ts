@@ -42,3 +42,32 @@ export async function allStates(dbs: TestDatabases): Promise<Map<string, Backfil
   }
   return out;
 }
+
+/** Reads the backfill states of every service database over connections kept open (fast polling). */
+export class StatePoller {
+  private readonly clients = new Map<ServiceName, pg.Client>();
+
+  constructor(private readonly dbs: TestDatabases) {}
+
+  async read(): Promise<Map<string, BackfillState>> {
+    const out = new Map<string, BackfillState>();
+    await Promise.all(
+      SERVICES.map(async (service) => {
+        let client = this.clients.get(service);
+        if (!client) {
+          client = new pg.Client(this.dbs.serviceUrls[service]);
+          this.clients.set(service, client);
+          await client.connect();
+        }
+        const exists = await client.query(`SELECT to_regclass('pgcarve.backfill') IS NOT NULL AS ok`);
+        if (!(exists.rows[0] as { ok: boolean }).ok) return;
+        for (const state of await readBackfillStates(client, this.dbs.slot)) out.set(`${service}.${state.table}`, state);
+      }),
+    );
+    return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients.values()) await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackfillState } from '../../src/backfill/backfill-state.js';
+import { emitFence, waitForFence } from '../../src/fence.js';
+import { formatLsn } from '../../src/lsn.js';
+import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
+import { waitFor } from '../harness/wait-for.js';
+import { compareWithOracle } from '../oracle/expected-state.js';
+import { query } from '../streaming/sidecar-fixture.js';
+import { allStates, StatePoller } from './backfill-fixture.js';
+import { startWorkload, type Workload } from './legacy-workload.js';
+import { spawnPgcarve, type Child } from './pgcarve-child.js';
+import { seedLegacy } from './seed-legacy.js';
+
+/**
+ * `pgcarve run` (the built CLI, as a child process) is killed with SIGKILL three times during its
+ * backfill, each time while a different table is half copied, with a workload writing all along.
+ * Each restart must redo only the unfinished tables (on a fresh snapshot), leave the finished ones
+ * alone, and the end result must be exact.
+ */
+let dbs: TestDatabases;
+let child: Child | undefined;
+let workload: Workload | undefined;
+let poller: StatePoller;
+
+beforeAll(async () => {
+  dbs = await createTestDatabases();
+  await seedLegacy(dbs.legacyUrl, 4_000);
+  poller = new StatePoller(dbs);
+});
+afterAll(async () => {
+  await workload?.stop().catch(() => undefined);
+  await child?.kill9();
+  await poller?.close();
+  await dbs?.drop();
+});
+
+type States = Map<string, BackfillState>;
+
+/** A table half copied that is none of `except`, once at least `copied` tables are done. */
+async function halfCopied(except: ReadonlySet<string>, copied: number): Promise<string> {
+  return await waitFor(
+    `a table half copied (other than ${[...except].join(', ') || 'none'}) after ${copied} done`,
+    async () => {
+      if (child && (await Promise.race([child.exited, Promise.resolve('alive')])) !== 'alive') throw new Error(`pgcarve exited early:\n${child.output()}`);
+      const states = await poller.read();
+      const done = [...states.values()].filter((s) => s.kind === 'copied').length;
+      if (done < copied) return undefined;
+      for (const [key, s] of states) {
+        if (s.kind === 'copying' && !except.has(key) && s.rowsCopied > 0 && s.rowsCopied < (s.rowsEstimated ?? 0) / 2) return key;
+      }
+      return undefined;
+    },
+    40_000,
+    5,
+  );
+}
+
+describe('kill -9 during the backfill', () => {
+  it('redoes only unfinished tables, several times, and converges to the exact result', async () => {
+    const env = { ...dbs.env, PGCARVE_BACKFILL_CONCURRENCY: '1' };
+    workload = startWorkload(dbs.legacyUrl, 11);
+    await workload.after(10);
+    const killedAt = new Set<string>();
+    const killedSnapshot = new Map<string, bigint>();
+    const finishedBeforeKill: States[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      child = spawnPgcarve(['run'], env);
+      const table = await halfCopied(killedAt, round * 2);
+      await child.kill9();
+      const states = await allStates(dbs);
+      const killed = states.get(table);
+      expect(killed?.kind, `${table} was killed mid-copy`).toBe('copying');
+      if (killed?.kind === 'copying') killedSnapshot.set(table, killed.snapshotLsn);
+      killedAt.add(table);
+      finishedBeforeKill.push(new Map([...states].filter(([, s]) => s.kind === 'copied')));
+    }
+    expect(killedAt.size).toBe(3);
+
+    child = spawnPgcarve(['run'], env);
+    await waitFor('every table copied', async () => [...(await allStates(dbs)).values()].every((s) => s.kind === 'copied'), 40_000, 50);
+    await workload.after(30);
+    await workload.stop();
+    const fence = await emitFence(dbs.legacyUrl);
+    const synced = await waitForFence(dbs.serviceUrls, dbs.slot, fence, 40_000);
+    expect(synced.reached, child.output()).toBe(true);
+    expect(await compareWithOracle(dbs.legacyUrl, dbs.serviceUrls)).toEqual([]);
+
+    const end = await allStates(dbs);
+    // Finished tables were never copied again: same attempt, same end time, same snapshot.
+    for (const finished of finishedBeforeKill) {
+      for (const [key, before] of finished) {
+        const after = end.get(key);
+        expect(after?.attempts, key).toBe(before.attempts);
+        expect(after?.kind === 'copied' && after.finishedAt?.getTime(), key).toBe(before.kind === 'copied' && before.finishedAt?.getTime());
+      }
+    }
+    // Tables killed mid-copy were redone from scratch on a newer snapshot.
+    for (const key of killedAt) {
+      const state = end.get(key);
+      const was = killedSnapshot.get(key) as bigint;
+      expect(state?.attempts, key).toBeGreaterThanOrEqual(2);
+      expect(state?.kind === 'copied' && state.snapshotLsn !== undefined && state.snapshotLsn > was, `${key} copied at ${state?.kind === 'copied' && state.snapshotLsn ? formatLsn(state.snapshotLsn) : '?'}`).toBe(true);
+    }
+    // The temporary slots of the fresh snapshots went with their processes.
+    await waitFor('no temporary backfill slot left', async () => {
+      const rows = await query<{ n: number }>(dbs.legacyUrl, `SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'pgcarve_backfill_%'`);
+      return rows[0]?.n === 0;
+    });
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+  });
+});
