@@ -1,6 +1,9 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { SourceRow, TextValue } from '../router/mapping.js';
 
+/** Names that JSON.stringify, await and inspection look up on any object: absent, not an error. */
+const PROTOCOL_NAMES = new Set(['toJSON', 'then', 'inspect']);
+
 /**
  * Builds mapping input rows for one legacy table from its column names and text values. A row has
  * its columns as own properties; reading any other name reaches a guard on the prototype that
@@ -18,7 +21,7 @@ export class LegacyRowFactory {
     const known = new Set(columns);
     this.prototype = new Proxy(Object.create(null) as object, {
       get(_target, name) {
-        if (typeof name === 'string' && !known.has(name) && !(name in Object.prototype)) {
+        if (typeof name === 'string' && !known.has(name) && !(name in Object.prototype) && !PROTOCOL_NAMES.has(name)) {
           throw new PgcarveError('column_missing', `legacy table public.${table} has no column ${name}, which its mapping reads (was it dropped or renamed?): restore the column or change the mapping, then restart pgcarve`);
         }
         return (Object.prototype as Record<string | symbol, unknown>)[name];

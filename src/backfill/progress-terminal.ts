@@ -78,7 +78,8 @@ export class TerminalProgress implements BackfillObserver {
 
   /** Redraws in place: back to the first bar line, then every line cleared and written again. */
   draw(): void {
-    const lines = renderBars(this.meter.tables(), this.stream.columns ?? 100);
+    const columns = this.stream.columns ?? 0;
+    const lines = renderBars(this.meter.tables(), columns > 0 ? columns : 100); // a pty may report 0
     let out = this.drawnLines > 0 ? `${CSI}${this.drawnLines}F` : '';
     for (const line of lines) out += `${CSI}2K${line}\n`;
     if (lines.length < this.drawnLines) out += `${CSI}J`;
