@@ -4,7 +4,9 @@ import { main } from '../dist/src/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Every command has finished its work (and `run` has drained) when main resolves: exit now
+    // rather than wait for idle sockets of libraries to close.
+    process.exit(code);
   },
   (error) => {
     console.error(error instanceof Error ? error.message : String(error));

@@ -177,6 +177,7 @@ export class Sidecar {
         this.sourceConnected = false;
       }
     }
+    await Promise.all(this.writers.map((w) => w.disconnect()));
     this.setPhase('stopped');
   }
 
@@ -238,6 +239,7 @@ export class Sidecar {
   private async streamOnce(signal: AbortSignal): Promise<void> {
     const round = new AbortController();
     const stop = (): void => round.abort();
+    if (signal.aborted) return;
     signal.addEventListener('abort', stop, { once: true });
     const streamStop = (): void => void this.stream.stop();
     round.signal.addEventListener('abort', streamStop, { once: true });

@@ -17,6 +17,7 @@ const SQLSTATE_KINDS: readonly (readonly [string, ErrorKind])[] = [
   ['28P01', 'authentication'],
   ['28000', 'authentication'],
   ['3D000', 'database_missing'],
+  ['55006', 'slot_in_use'], // object_in_use: "replication slot ... is active for PID ..."
   ['55000', 'server_misconfigured'], // object_not_in_prerequisite_state (e.g. wal_level)
   ['08', 'connection_lost'], // connection exception class
   ['23', 'constraint_violation'], // integrity constraint violation class

@@ -10,6 +10,8 @@ export const ERROR_POLICY = {
   too_many_connections: 'transient',
   serialization_failure: 'transient',
   deadlock: 'transient',
+  /** The slot is still held by a consumer that is going away (or by another pgcarve: see HA). */
+  slot_in_use: 'transient',
   // Stops the affected target (or command) with a message that says what to do.
   mapping_threw: 'operator',
   constraint_violation: 'operator',

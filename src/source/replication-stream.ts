@@ -40,6 +40,8 @@ export class ReplicationStream {
   private acknowledged: Lsn | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastStatusAt = 0;
+  private stopRequested = false;
+  private stopped: (() => void) | undefined;
 
   constructor(private readonly options: ReplicationStreamOptions) {}
 
@@ -50,14 +52,23 @@ export class ReplicationStream {
   async run(startLsn: Lsn, handlers: StreamHandlers): Promise<void> {
     const decoder = new PgoutputDecoder();
     this.acknowledged = startLsn;
+    this.stopRequested = false;
     const service = new LogicalReplicationService(
-      { connectionString: this.options.connectionString, connectionTimeoutMillis: 10_000, keepAlive: true },
+      {
+        connectionString: this.options.connectionString,
+        connectionTimeoutMillis: 10_000,
+        keepAlive: true,
+        // pgoutput prints values with the walsender session's settings: pin them, as PostgreSQL's
+        // own subscriber does, so text is the same whatever the server's defaults.
+        options: '-c datestyle=ISO,YMD -c intervalstyle=postgres -c extra_float_digits=3 -c TimeZone=UTC -c client_encoding=UTF8',
+      } as ConstructorParameters<typeof LogicalReplicationService>[0],
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     this.service = service;
     let failed: ((error: unknown) => void) | undefined;
     const failure = new Promise<never>((_, reject) => (failed = reject));
     failure.catch(() => undefined);
+    const stopped = new Promise<void>((resolve) => (this.stopped = resolve));
     const fail = (error: unknown): void => {
       failed?.(error);
     };
@@ -77,6 +88,11 @@ export class ReplicationStream {
       if (shouldRespond) this.sendStatus(false);
     });
     service.on('start', () => {
+      // stop() may have been called while the connection was still being set up.
+      if (this.stopRequested) {
+        void service.stop();
+        return;
+      }
       this.timer = setInterval(() => this.sendStatus(true), this.options.statusIntervalMs ?? 1_000);
     });
     const plugin = {
@@ -88,15 +104,19 @@ export class ReplicationStream {
     };
     try {
       const subscribed = service.subscribe(plugin as never, this.options.slot, formatLsn(startLsn));
-      await Promise.race([subscribed, failure]);
+      subscribed.catch(() => undefined);
+      await Promise.race([subscribed, failure, stopped]);
       // subscribe() resolves when the COPY ends: by stop(), or by the server closing it.
-      if (!service.isStop()) throw new Error('the replication connection ended');
+      if (!this.stopRequested && !service.isStop()) throw new Error('the replication connection ended');
     } catch (error) {
+      if (this.stopRequested) return;
       throw classify(error, `replication stream of slot ${this.options.slot}`);
     } finally {
       if (this.timer) clearInterval(this.timer);
       this.timer = undefined;
-      await service.destroy().catch(() => undefined);
+      this.stopped = undefined;
+      // The library's stop can wait on a connection still being set up: do not hang on it.
+      await Promise.race([service.destroy().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       if (this.service === service) this.service = undefined;
     }
   }
@@ -112,6 +132,8 @@ export class ReplicationStream {
   }
 
   async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.stopped?.();
     await this.service?.stop();
   }
 

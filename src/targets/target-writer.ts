@@ -228,6 +228,7 @@ export class TargetWriter {
         // Commit order: a transaction whose commit record starts below the durable position was
         // applied (or had nothing for this service) before; replays of it are skipped.
         this.skipping = item.finalLsn < this.durable;
+        if (this.skipping) this.options.log.debug('skipping a source transaction applied before', { finalLsn: item.finalLsn.toString(16) });
         this.inTransaction = !this.skipping;
         if (!this.skipping && this.batchTransactions === 0 && !this.open) this.batchStartedAt = Date.now();
         return;
