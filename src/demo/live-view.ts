@@ -147,7 +147,7 @@ export function renderFrame(frame: DemoFrame, width = 120): string[] {
 export function renderPlain(frame: DemoFrame): string[] {
   const lines = [`[${String(Math.round(frame.elapsedSeconds)).padStart(4)}s] ${frame.stage}: legacy workload ${frame.legacy.tps.toFixed(1)} tx/s, ${formatCount(frame.legacy.transactions)} transactions, ${frame.legacy.errors} failed${frame.legacy.frozenTables.length > 0 ? `; writes stopped on ${frame.legacy.frozenTables.join(', ')}` : ''}`];
   for (const b of frame.backfill) {
-    if (b.tablesDone < b.tables) lines.push(`  backfill ${b.service}: ${b.tablesDone}/${b.tables} tables, ${formatCount(b.rowsDone)} of ~${formatCount(b.rowsEstimated)} rows`);
+    if (b.tablesDone < b.tables) lines.push(`  backfill ${b.service}: ${b.tablesDone}/${b.tables} tables, ${b.rowsEstimated > 0 ? `${formatCount(b.rowsDone)} of ~${formatCount(b.rowsEstimated)} rows` : 'starting'}`);
   }
   for (const s of frame.services) {
     lines.push(`  ${s.service.padEnd(15)} lag ${formatBytes(s.lagBytes)} / ${s.lagSeconds.toFixed(1)} s, ${s.tps.toFixed(1)} tx/s, drift ${describeDrift(s.drift)}, rows: ${rowsText(s.rows)}${s.state === 'running' ? '' : ` [${s.state}]`}`);

@@ -174,7 +174,7 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
     const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
     counts.errors += 1;
     errorCodes[sqlstate ?? 'none'] = (errorCodes[sqlstate ?? 'none'] ?? 0) + 1;
-    options.onError?.({ action: plan.map((a) => a.name).join(' + '), code: sqlstate, message: error instanceof Error ? error.message : String(error) });
+    options.onError?.({ action: plan.map((a) => a.name).join(' + '), code: sqlstate, message: describeFailure(error) });
   };
 
   const contextFor = (client: pg.PoolClient, action: WorkloadAction, rng: Prng, staged: { table: LegacyTableName; op: WriteOp; rows: number }[]): ActionContext => ({
@@ -241,6 +241,18 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
         return stats();
       })()),
   };
+}
+
+/**
+ * The failure without row values: for a constraint violation the server's message names the
+ * constraint and table (its DETAIL, which holds the values, is left out); a data exception's
+ * message quotes the offending value, so only its class is kept.
+ */
+function describeFailure(error: unknown): string {
+  const e = error as { code?: unknown; constraint?: unknown; table?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && e.code.startsWith('22')) return `data exception (SQLSTATE ${e.code})${typeof e.table === 'string' ? ` on ${e.table}` : ''}`;
+  if (typeof e.constraint === 'string') return `constraint ${e.constraint}${typeof e.table === 'string' ? ` on ${e.table}` : ''} violated`;
+  return typeof e.message === 'string' ? e.message : String(error);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -5,7 +5,7 @@ import * as v from './legacy-values.js';
 import { Prng } from './prng.js';
 
 export interface SeedOptions {
-  /** 1 ≈ 3,900 rows over the 19 tables; row counts grow linearly (roles stay at 6). Fractions allowed. */
+  /** 1 ≈ 3,700 rows over the 19 tables; row counts grow linearly (roles stay at 6). Fractions allowed. */
   readonly scale: number;
   /** Same seed, same rows. Default 1. */
   readonly seed?: number;

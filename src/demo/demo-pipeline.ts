@@ -1,0 +1,105 @@
+import { LEGACY_RULES } from '../../mappings/index.js';
+import { Backfill } from '../backfill/backfill.js';
+import { combineObservers, type BackfillObserver } from '../backfill/backfill-observer.js';
+import type { Config } from '../config/config.js';
+import { mountApi } from '../http/api-routes.js';
+import { close, createApp, listen } from '../http/http-server.js';
+import { sidecarApi } from '../http/sidecar-api.js';
+import type { Logger } from '../log.js';
+import { PgcarveMetrics } from '../metrics/metrics.js';
+import { SourcePoller } from '../metrics/source-poller.js';
+import type { ServiceName } from '../router/service.js';
+import { Sidecar, type Phase } from '../sidecar.js';
+import type { PgcarveError } from '../errors/pgcarve-error.js';
+import type { WriterObserver, WriterState } from '../targets/target-writer.js';
+import { ContinuousVerifier } from '../verify/continuous-verifier.js';
+import type { DriftReport } from '../verify/drift-report.js';
+import { verifyDrift } from '../verify/drift-verifier.js';
+
+export interface PipelineOptions {
+  readonly config: Config;
+  readonly log: Logger;
+  /** The demo's own observers (its view); the metrics are wired in here. */
+  readonly backfillObserver: BackfillObserver;
+  readonly writerObserver: WriterObserver;
+  readonly onPhase?: (phase: Phase) => void;
+}
+
+/** Everything `pgcarve run` runs, in this process: what the demo drives and shows. */
+export interface Pipeline {
+  readonly sidecar: Sidecar;
+  readonly httpPort: number;
+  /** Resolves when the sidecar streams (after its backfill); rejects if it fails before. */
+  readonly streaming: Promise<void>;
+  /** Rejects when the sidecar stops on a failure; resolves once stop() has drained it. */
+  readonly finished: Promise<void>;
+  /** The last complete pass of the continuous drift check. */
+  readonly lastDrift: () => DriftReport | undefined;
+  /** A drift check of `services`, now. */
+  readonly verify: (services: readonly ServiceName[], signal?: AbortSignal) => Promise<DriftReport>;
+  /** Stops the drift check, the source poller, the sidecar (draining) and the HTTP API. Idempotent. */
+  readonly stop: () => Promise<void>;
+}
+
+function writerObservers(...observers: readonly WriterObserver[]): WriterObserver {
+  return {
+    batchCommitted: (service, info) => observers.forEach((o) => o.batchCommitted(service, info)),
+    error: (service: ServiceName, error: PgcarveError) => observers.forEach((o) => o.error(service, error)),
+    stateChanged: (service: ServiceName, state: WriterState) => observers.forEach((o) => o.stateChanged(service, state)),
+  };
+}
+
+/**
+ * The demo's composition root, wired as `pgcarve run` wires the sidecar: backfill, sidecar,
+ * metrics, source poller, continuous drift check and the HTTP API (on `config.httpPort`).
+ * Everything the demo needs from the engine passes through here.
+ */
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const { config, log } = options;
+  const metrics = new PgcarveMetrics({ defaultMetrics: false });
+  const backfill = new Backfill({ config, log, observer: combineObservers(options.backfillObserver, metrics.backfill) });
+  let onStreaming: () => void = () => undefined;
+  const streamingStarted = new Promise<void>((resolve) => (onStreaming = resolve));
+  const sidecar = new Sidecar({
+    config,
+    rules: LEGACY_RULES,
+    log,
+    backfill,
+    observer: writerObservers(metrics, options.writerObserver),
+    onPhase: (phase) => {
+      if (phase === 'streaming') onStreaming();
+      options.onPhase?.(phase);
+    },
+  });
+  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: 1_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
+  const verifyOptions = { legacyUrl: config.legacyUrl, serviceUrls: config.serviceUrls, slot: config.slot, routing: sidecar.routing, observer: metrics } as const;
+  const verifier = new ContinuousVerifier({ ...verifyOptions, intervalSeconds: config.driftIntervalSeconds, canRun: () => sidecar.ready(), log });
+  metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
+
+  const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
+  const { server, port } = await listen(app, config.httpPort, '127.0.0.1');
+
+  const stopper = new AbortController();
+  const running = sidecar.run(stopper.signal);
+  const background = Promise.all([poller.run(stopper.signal), verifier.run(stopper.signal)]);
+  const streaming = Promise.race([streamingStarted, running.then(() => Promise.reject(new Error('the sidecar stopped before it streamed')))]);
+  streaming.catch(() => undefined);
+  running.catch(() => undefined);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    sidecar,
+    httpPort: port,
+    streaming,
+    finished: running,
+    lastDrift: () => verifier.last,
+    verify: (services, signal) => verifyDrift({ ...verifyOptions, services, ...(signal ? { signal } : {}) }),
+    stop: () =>
+      (stopping ??= (async () => {
+        stopper.abort();
+        await running.catch(() => undefined);
+        await background.catch(() => undefined);
+        await close(server);
+      })()),
+  };
+}

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { packageRoot } from '../../src/package-root.js';
+import { SERVICES } from '../../src/router/service.js';
+
+/** Processes whose command line mentions `text` (the demo's cluster directory). */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+test('pgcarve demo runs end to end and leaves nothing behind', async () => {
+  const root = packageRoot();
+  expect(existsSync(join(root, 'dist', 'src', 'cli', 'main.js')), 'run `npm run build` first (npm test does it in pretest)').toBe(true);
+  const child = spawn(process.execPath, [join(root, 'bin', 'pgcarve.js'), 'demo', '--duration', '15', '--scale', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const context = `demo output:\n${output}`;
+
+  expect(code, context).toBe(0);
+  expect(output, context).toMatch(/backfill done in [\d.]+ s: 17 table copies, [\d,]+ rows into 5 service databases/);
+  expect(output, context).toMatch(/^streaming: every legacy commit is applied/m);
+
+  // The last periodic block before the rehearsal: every service streaming, lag near zero, no drift.
+  const blocks = output.split(/^(?=\[\s*\d+s\] )/m).filter((b) => b.startsWith('['));
+  const streaming = blocks.filter((b) => /^\[\s*\d+s\] streaming:/.test(b));
+  expect(streaming.length, context).toBeGreaterThan(0);
+  const last = streaming[streaming.length - 1] as string;
+  for (const service of SERVICES) {
+    const line = last.split('\n').find((l) => l.trim().startsWith(service));
+    const match = /lag ([\d.]+) (B|kB|MB|GB) \/ ([\d.]+) s, [\d.]+ tx\/s, drift (.*?), rows:/.exec(line ?? '');
+    expect(match, `${service} in:\n${last}`).not.toBeNull();
+    const [, , unit, lagSeconds, drift] = match as unknown as [string, string, string, string, string];
+    expect(['B', 'kB'], `${service} lag bytes`).toContain(unit);
+    expect(Number(lagSeconds), `${service} lag seconds`).toBeLessThan(5);
+    expect(drift, `${service} drift`).toMatch(/^0 rows/);
+  }
+
+  expect(output, context).toMatch(/✓ wait-sync\s+fence \S+ applied by document_db/);
+  expect(output, context).toMatch(/✓ verify\s+document_db: no drift/);
+  expect(output, context).toMatch(/✓ sequences\s+/);
+  expect(output, context).toMatch(/cutover rehearsal succeeded/);
+  expect(output, context).toMatch(/^demo succeeded$/m);
+
+  const dir = /data directory (\S+)/.exec(output)?.[1];
+  expect(dir, context).toBeDefined();
+  expect(existsSync(dir as string), `${dir} left behind`).toBe(false);
+  expect(processesMentioning(dir as string), 'postgres processes left behind').toEqual([]);
+}, 120_000);
