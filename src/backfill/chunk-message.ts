@@ -79,7 +79,7 @@ export function deriveChunk(routing: RoutingTable, routed: RoutedTable, chunk: C
     for (const values of d.keys) {
       const key: Record<string, TextValue> = {};
       d.columns.forEach((column, i) => (key[column] = values[i] ?? null));
-      scoped(d.service, { kind: 'delete', table: d.table, key, op: 'delete' });
+      scoped(d.service, { kind: 'delete', table: d.table, source: chunk.table, key, op: 'delete' });
     }
   }
 }

@@ -65,10 +65,10 @@ export function deriveUpsert(routing: RoutingTable, routed: RoutedTable, row: So
       if (hasUndefined(targetRow)) {
         throw new PgcarveError('needs_replica_identity_full', `legacy table ${routed.mapping.source} (${describeKey(newKey)}): reference row for ${resolved.service}.${resolved.table} needs values that were not sent (unchanged TOAST); set REPLICA IDENTITY FULL on ${routed.mapping.source}`);
       }
-      sink(resolved.service, { kind: 'ensure', table: resolved.table, row: targetRow, op });
+      sink(resolved.service, { kind: 'ensure', table: resolved.table, source: routed.mapping.source, row: targetRow, op });
     } else {
       produced.add(`${resolved.service}.${resolved.table}:${keyText(resolved.key.map((c) => targetRow[c as keyof typeof targetRow] ?? null))}`);
-      sink(resolved.service, { kind: 'upsert', table: resolved.table, row: targetRow, op });
+      sink(resolved.service, { kind: 'upsert', table: resolved.table, source: routed.mapping.source, row: targetRow, op });
     }
   }
   if (oldKey === undefined) return;
@@ -76,7 +76,7 @@ export function deriveUpsert(routing: RoutingTable, routed: RoutedTable, row: So
     if (target.kind !== 'owned' || !target.fromSourceKey) continue;
     const key = target.fromSourceKey(oldKey);
     const id = `${target.service}.${target.table}:${keyText(target.key.map((c) => key[c] ?? null))}`;
-    if (!produced.has(id)) sink(target.service, { kind: 'delete', table: target.table, key, op });
+    if (!produced.has(id)) sink(target.service, { kind: 'delete', table: target.table, source: routed.mapping.source, key, op });
   }
 }
 
@@ -84,13 +84,13 @@ export function deriveUpsert(routing: RoutingTable, routed: RoutedTable, row: So
 export function deriveDelete(routed: RoutedTable, oldKey: SourceKey, sink: OpSink): void {
   for (const target of routed.targets) {
     if (target.kind !== 'owned' || !target.fromSourceKey) continue;
-    sink(target.service, { kind: 'delete', table: target.table, key: target.fromSourceKey(oldKey), op: 'delete' });
+    sink(target.service, { kind: 'delete', table: target.table, source: routed.mapping.source, key: target.fromSourceKey(oldKey), op: 'delete' });
   }
 }
 
 /** Empties every owned target table of the legacy table. Reference rows stay. */
 export function deriveTruncate(routed: RoutedTable, sink: OpSink): void {
   for (const target of routed.targets) {
-    if (target.kind === 'owned') sink(target.service, { kind: 'truncate', table: target.table, op: 'truncate' });
+    if (target.kind === 'owned') sink(target.service, { kind: 'truncate', table: target.table, source: routed.mapping.source, op: 'truncate' });
   }
 }

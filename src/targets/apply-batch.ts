@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { SourceValue, TextValue } from '../router/mapping.js';
 import { collapse, type CollapsedTable } from './collapse.js';
@@ -28,7 +29,15 @@ export class BatchApplier {
   }
 
   async apply(client: pg.ClientBase, ops: readonly TargetOp[]): Promise<void> {
-    for (const collapsed of collapse(ops, this.keyOf).values()) await this.applyTable(client, collapsed);
+    for (const collapsed of collapse(ops, this.keyOf).values()) {
+      try {
+        await this.applyTable(client, collapsed);
+      } catch (error) {
+        if (error instanceof PgcarveError) throw error;
+        const key = this.shape(collapsed.table).key.join(', ');
+        throw classify(error, `${this.service}.public.${collapsed.table} (rows of legacy table ${collapsed.source}, key (${key}))`);
+      }
+    }
   }
 
   private async applyTable(client: pg.ClientBase, t: CollapsedTable): Promise<void> {

@@ -16,6 +16,8 @@ type Row = Readonly<Record<string, SourceValue>>;
  */
 export interface CollapsedTable {
   readonly table: string;
+  /** The legacy table whose mapping writes this target table. */
+  readonly source: string;
   truncate: boolean;
   readonly deletes: Map<string, Readonly<Record<string, TextValue>>>;
   /** Rows with every column defined. */
@@ -44,13 +46,13 @@ function merge(base: Row, update: Row): Row {
 
 export function collapse(ops: readonly TargetOp[], keyOf: KeyOf): Map<string, CollapsedTable> {
   const tables = new Map<string, CollapsedTable>();
-  const tableFor = (name: string): CollapsedTable => {
+  const tableFor = (name: string, source: string): CollapsedTable => {
     let t = tables.get(name);
-    if (!t) tables.set(name, (t = { table: name, truncate: false, deletes: new Map(), upserts: new Map(), partials: new Map(), ensures: new Map() }));
+    if (!t) tables.set(name, (t = { table: name, source, truncate: false, deletes: new Map(), upserts: new Map(), partials: new Map(), ensures: new Map() }));
     return t;
   };
   for (const op of ops) {
-    const t = tableFor(op.table);
+    const t = tableFor(op.table, op.source);
     switch (op.kind) {
       case 'truncate':
         t.truncate = true;

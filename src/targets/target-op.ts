@@ -7,12 +7,12 @@ import type { SourceValue, TextValue } from '../router/mapping.js';
  * - `ensure`: a reference row; inserted when missing, never updated.
  * - `delete`: an owned row by its target key.
  * - `truncate`: every row of an owned target table.
- * `op` is the source operation, for metrics.
+ * `source` is the legacy table and `op` the source operation (for errors and metrics).
  */
 export type TargetOp =
-  | { readonly kind: 'upsert'; readonly table: string; readonly row: Readonly<Record<string, SourceValue>>; readonly op: SourceOp }
-  | { readonly kind: 'ensure'; readonly table: string; readonly row: Readonly<Record<string, SourceValue>>; readonly op: SourceOp }
-  | { readonly kind: 'delete'; readonly table: string; readonly key: Readonly<Record<string, TextValue>>; readonly op: SourceOp }
-  | { readonly kind: 'truncate'; readonly table: string; readonly op: 'truncate' };
+  | { readonly kind: 'upsert'; readonly table: string; readonly source: string; readonly row: Readonly<Record<string, SourceValue>>; readonly op: SourceOp }
+  | { readonly kind: 'ensure'; readonly table: string; readonly source: string; readonly row: Readonly<Record<string, SourceValue>>; readonly op: SourceOp }
+  | { readonly kind: 'delete'; readonly table: string; readonly source: string; readonly key: Readonly<Record<string, TextValue>>; readonly op: SourceOp }
+  | { readonly kind: 'truncate'; readonly table: string; readonly source: string; readonly op: 'truncate' };
 
 export type SourceOp = 'insert' | 'update' | 'delete' | 'truncate';

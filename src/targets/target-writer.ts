@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import { maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
+import { formatLsn, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
 import type { ServiceName } from '../router/service.js';
 import { BatchApplier } from './apply-batch.js';
@@ -78,6 +78,7 @@ export class TargetWriter {
   private skipping = false;
   /** Between a begin and its commit of a transaction being applied. */
   private inTransaction = false;
+  private currentFinalLsn: Lsn = ZERO_LSN;
   private pending: TargetOp[] = [];
   private batchTransactions = 0;
   private batchStartedAt = 0;
@@ -182,7 +183,7 @@ export class TargetWriter {
         await this.handle(item);
       }
     } catch (error) {
-      const failure = classify(error, `applying to ${this.options.service}`);
+      const failure = withContext(classify(error, `applying to ${this.options.service}`), `${this.options.service} stopped at the source transaction committed at LSN ${formatLsn(this.currentFinalLsn)}`);
       this.observer.error(this.options.service, failure);
       await this.rollback();
       if (failure.retryable) throw failure;
@@ -228,6 +229,7 @@ export class TargetWriter {
         // Commit order: a transaction whose commit record starts below the durable position was
         // applied (or had nothing for this service) before; replays of it are skipped.
         this.skipping = item.finalLsn < this.durable;
+        this.currentFinalLsn = item.finalLsn;
         if (this.skipping) this.options.log.debug('skipping a source transaction applied before', { finalLsn: item.finalLsn.toString(16) });
         this.inTransaction = !this.skipping;
         if (!this.skipping && this.batchTransactions === 0 && !this.open) this.batchStartedAt = Date.now();
@@ -256,11 +258,13 @@ export class TargetWriter {
           if (Date.now() - this.lastPersistAt >= 1_000) await this.persistAlone(undefined);
         }
         return;
-      case 'fail':
+      case 'fail': {
         await this.rollback();
-        this.observer.error(this.options.service, item.error);
-        this.stop(item.error);
+        const failure = withContext(item.error, `${this.options.service} stopped at the source transaction committed at LSN ${formatLsn(this.currentFinalLsn)}`);
+        this.observer.error(this.options.service, failure);
+        this.stop(failure);
         return;
+      }
     }
   }
 
@@ -350,4 +354,10 @@ export class TargetWriter {
     }
     this.open = false;
   }
+}
+
+/** Prefixes an operator-facing message with where it happened (keeps kind and cause). */
+function withContext(error: PgcarveError, context: string): PgcarveError {
+  if (error.retryable) return error;
+  return new PgcarveError(error.kind, `${context}: ${error.message}`, { cause: error.cause ?? error });
 }
