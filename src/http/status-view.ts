@@ -34,6 +34,8 @@ export interface StatusView {
   };
   /** The legacy server's current WAL position. */
   readonly legacyLsn: string | null;
+  /** Why the legacy database could not be read. */
+  readonly legacyError: string | null;
   readonly acknowledgedLsn: string | null;
   readonly services: readonly ServiceStatus[];
   /** Legacy tables neither mapped nor excluded (not migrated). */
@@ -74,6 +76,7 @@ export interface StatusParts {
   readonly snapshot?: SidecarSnapshot;
   readonly ready?: boolean;
   readonly slotHealth?: SlotHealth;
+  readonly legacyError?: Error;
   readonly targets: ReadonlyMap<ServiceName, TargetState | Error>;
   readonly drift?: DriftReport;
   readonly unroutedTables?: readonly string[];
@@ -126,6 +129,7 @@ export function buildStatus(parts: StatusParts): StatusView {
       confirmedFlushLsn: lsn(slotHealth?.confirmedFlushLsn),
     },
     legacyLsn: lsn(legacyLsn ?? snapshot?.sourceLsn),
+    legacyError: parts.legacyError ? safeMessage(parts.legacyError.message) : null,
     acknowledgedLsn: lsn(snapshot?.acknowledgedLsn),
     services: SERVICES.map((service): ServiceStatus => {
       const progress = snapshot?.services.find((s) => s.service === service);

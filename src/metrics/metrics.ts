@@ -68,15 +68,15 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver {
         },
       });
     };
+    // An unlabelled gauge always has a sample: NaN when the value is unknown (no reading of the
+    // slot yet), never a 0 that would read as "no WAL retained" or "no safe WAL left".
     const single = (name: string, help: string, value: () => number | undefined): void => {
       new Gauge({
         name,
         help,
         registers,
         collect() {
-          const v = value();
-          this.reset();
-          if (v !== undefined) this.set(v);
+          this.set(value() ?? Number.NaN);
         },
       });
     };

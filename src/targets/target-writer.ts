@@ -252,9 +252,13 @@ export class TargetWriter {
         if (this.batchTransactions >= this.options.maxTransactions || Date.now() - this.batchStartedAt >= this.options.maxLatencyMs) await this.closeBatch(false);
         return;
       case 'idle':
-        if (this.batchTransactions === 0 && !this.open && this.pending.length === 0 && item.lsn > this.durable) {
-          this.durable = item.lsn;
-          this.dropUnappliedUpTo(this.durable);
+        if (this.batchTransactions === 0 && !this.open && this.pending.length === 0) {
+          if (item.lsn > this.durable) {
+            this.durable = item.lsn;
+            this.dropUnappliedUpTo(this.durable);
+          }
+          // Also when the position did not move this time: an advance made within a second of the
+          // last write must still reach the checkpoint, or other processes see it late forever.
           if (Date.now() - this.lastPersistAt >= 1_000) await this.persistAlone(undefined);
         }
         return;

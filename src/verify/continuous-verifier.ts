@@ -1,6 +1,7 @@
 import { classify } from '../errors/classify.js';
 import type { Logger } from '../log.js';
 import type { ServiceName } from '../router/service.js';
+import type { TargetWriter } from '../targets/target-writer.js';
 import { serviceDriftRows, type DriftReport } from './drift-report.js';
 import { verifyDrift, type VerifyOptions } from './drift-verifier.js';
 import { pause } from './pause.js';
@@ -79,4 +80,16 @@ export class ContinuousVerifier {
   serviceSummary(service: ServiceName): DriftReport['services'][number] | undefined {
     return this.lastValue?.services.find((s) => s.service === service);
   }
+}
+
+/** What a check inside the sidecar reads from its writers: applied positions and why one stopped. */
+export function writerViews(writers: readonly TargetWriter[]): Pick<VerifyOptions, 'appliedPosition' | 'stopped'> {
+  const writer = (service: ServiceName): TargetWriter | undefined => writers.find((w) => w.service === service);
+  return {
+    appliedPosition: (service) => writer(service)?.position(),
+    stopped: (service) => {
+      const state = writer(service)?.state;
+      return state?.kind === 'stopped' ? state.error.message : undefined;
+    },
+  };
 }

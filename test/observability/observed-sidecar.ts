@@ -5,7 +5,7 @@ import { sidecarApi } from '../../src/http/sidecar-api.js';
 import { silentLogger } from '../../src/log.js';
 import { PgcarveMetrics } from '../../src/metrics/metrics.js';
 import { SourcePoller } from '../../src/metrics/source-poller.js';
-import { ContinuousVerifier } from '../../src/verify/continuous-verifier.js';
+import { ContinuousVerifier, writerViews } from '../../src/verify/continuous-verifier.js';
 import type { VerifyOptions } from '../../src/verify/drift-verifier.js';
 import type { TestDatabases } from '../harness/databases.js';
 import { startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
@@ -39,11 +39,7 @@ export async function startObservedSidecar(dbs: TestDatabases, options: Observed
     routing: sidecar.routing,
     intervalSeconds: options.driftIntervalSeconds ?? 0,
     canRun: () => sidecar.phase === 'streaming',
-    appliedPosition: (service) => sidecar.writers.find((w) => w.service === service)?.position(),
-    stopped: (service) => {
-      const state = sidecar.writers.find((w) => w.service === service)?.state;
-      return state?.kind === 'stopped' ? state.error.message : undefined;
-    },
+    ...writerViews(sidecar.writers),
     observer: metrics,
     log: silentLogger,
     ...options.verify,

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { LEGACY_RULES } from '../../mappings/index.js';
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import { describeCutover, runCutover } from '../cutover/cutover.js';
+import { RoutingTable } from '../router/routing-table.js';
+import { SERVICES } from '../router/service.js';
+import { EXIT, type Command } from './command.js';
+import { integerOption, serviceOption } from './verify-command.js';
+import { parseTimeout } from './wait-sync-command.js';
+
+export const cutoverCommand: Command = {
+  name: 'cutover',
+  summary: "the cutover runbook for one service: frozen? fenced and applied? no drift? sequences set; a report",
+  usage: `Usage: pgcarve cutover --service NAME [--timeout SECONDS] [--window SECONDS] [--assume-frozen] [--json]
+
+Runs the cutover steps of one service database and stops at the first that fails:
+  frozen        its legacy tables take no more writes: their write counters
+                (pg_stat_user_tables) are watched for --window seconds (default 5);
+                --assume-frozen skips this when you know how the writes were stopped
+  sync          a fence is written to the legacy WAL and the service applies it
+                (the sidecar must be running)
+  verify        a drift check of the service finds no missing, extra or different row
+  sequences     every sequence of the service database is set past the largest key, so
+                the service's own inserts do not collide with migrated rows
+  still-frozen  no write reached the legacy tables meanwhile
+Then it prints a report (JSON with --json). Run it again after fixing what a step reported; every
+step is safe to repeat.
+
+Options:
+  --service NAME      ${SERVICES.join(', ')}
+  --timeout SECONDS   how long to wait for the fence and for the drift check (default 60)
+  --window SECONDS    how long to watch the write counters (default 5)
+  --assume-frozen     do not watch the write counters
+  --json              print the report as JSON
+
+Exit codes: 0 cut over, 1 refused (writes seen, not in sync, drift), 2 bad arguments or
+configuration, 3 a step could not be done (a database unreachable, …).`,
+  async run(ctx) {
+    const { values } = parseArgs({
+      args: [...ctx.args],
+      options: {
+        service: { type: 'string' },
+        timeout: { type: 'string' },
+        window: { type: 'string' },
+        'assume-frozen': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    const service = serviceOption(values.service);
+    if (!service) throw new PgcarveError('bad_input', `--service is required: one of ${SERVICES.join(', ')}`);
+    const timeoutSeconds = parseTimeout(values.timeout, 60);
+    const windowSeconds = integerOption('window', values.window, 5, 1, 3_600);
+    const config = ctx.config();
+    const report = await runCutover({
+      config,
+      routing: new RoutingTable(LEGACY_RULES),
+      service,
+      timeoutSeconds,
+      windowSeconds,
+      assumeFrozen: values['assume-frozen'],
+      signal: ctx.stopSignal,
+    });
+    if (values.json) ctx.stdout(`${JSON.stringify(report)}\n`);
+    else (report.ok ? ctx.stdout : ctx.stderr)(`${describeCutover(report)}\n`);
+    if (report.ok) return EXIT.ok;
+    return report.steps.some((s) => s.status === 'error') ? EXIT.failure : EXIT.notSatisfied;
+  },
+};

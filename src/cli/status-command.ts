@@ -1,0 +1,163 @@
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { LEGACY_RULES } from '../../mappings/index.js';
+import type { Config } from '../config/config.js';
+import { classify } from '../errors/classify.js';
+import { buildStatus, withSidecarView, type ServiceStatus, type StatusView } from '../http/status-view.js';
+import { readTargetState, type TargetState } from '../http/target-state.js';
+import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
+import { RoutingTable } from '../router/routing-table.js';
+import { SERVICES, type ServiceName } from '../router/service.js';
+import { EXIT, type Command } from './command.js';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'where the migration stands: slot, positions, lag, writers, backfill and drift per service',
+  usage: `Usage: pgcarve status [--json]
+
+Reads the databases directly, so it works whether the sidecar runs or not: the legacy WAL position
+and the slot (retained WAL, wal_status), each service database's checkpoint and backfill state,
+and the legacy tables no mapping covers. When the sidecar answers on 127.0.0.1:PGCARVE_HTTP_PORT,
+its view completes the picture: phase, writer states, lag in seconds, the last drift check.
+--json prints the same object as GET /status.
+
+Exit codes: 0 every database was read, 2 bad arguments or configuration, 3 a database could not
+be read (what could be read is still printed).`,
+  async run(ctx) {
+    const { values } = parseArgs({ args: [...ctx.args], options: { json: { type: 'boolean', default: false } }, strict: true });
+    const config = ctx.config();
+    const view = await readStatus(config);
+    ctx.stdout(values.json ? `${JSON.stringify(view)}\n` : `${renderStatus(view, config.httpPort)}\n`);
+    const unreadable = view.legacyError !== null || view.services.some((s) => s.databaseError !== null);
+    return unreadable ? EXIT.failure : EXIT.ok;
+  },
+};
+
+/** The status from the databases, completed by the running sidecar's /status when it answers. */
+export async function readStatus(config: Config): Promise<StatusView> {
+  const routing = new RoutingTable(LEGACY_RULES);
+  const [legacy, targets, sidecar] = await Promise.all([readLegacy(config, routing), readTargets(config), fetchSidecarStatus(config.httpPort)]);
+  const fromDatabases = buildStatus({
+    slot: config.slot,
+    publication: config.publication,
+    ...(legacy.health ? { slotHealth: legacy.health } : {}),
+    ...(legacy.error ? { legacyError: legacy.error } : {}),
+    ...(legacy.unrouted ? { unroutedTables: legacy.unrouted } : {}),
+    targets,
+    excludedTables: [...routing.excluded].map(([table, reason]) => ({ table, reason })),
+  });
+  return sidecar ? withSidecarView(fromDatabases, sidecar) : fromDatabases;
+}
+
+async function readLegacy(config: Config, routing: RoutingTable): Promise<{ health?: SlotHealth; unrouted?: readonly string[]; error?: Error }> {
+  const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const health = await readSlotHealth(client, config.slot);
+    const tables = await client.query<{ name: string }>("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')");
+    return { health, unrouted: routing.unrouted(tables.rows.map((r) => r.name)) };
+  } catch (error) {
+    return { error: classify(error, 'reading the legacy database (DATABASE_URL_LEGACY)') };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function readTargets(config: Config): Promise<Map<ServiceName, TargetState | Error>> {
+  const entries = await Promise.all(
+    SERVICES.map(async (service) => [service, await readTargetState(config.serviceUrls[service], config.slot).catch((error: unknown) => classify(error, `reading ${service}`))] as const),
+  );
+  return new Map(entries);
+}
+
+/** The sidecar's own /status on this machine, or undefined when it does not answer within 2 s. */
+async function fetchSidecarStatus(port: number): Promise<StatusView | undefined> {
+  if (port === 0) return undefined;
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) return undefined;
+    return (await response.json()) as StatusView;
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return '-';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+function backfillSummary(s: ServiceStatus): string {
+  if (s.backfill === null) return '-';
+  if (s.backfill.length === 0) return 'none';
+  const copied = s.backfill.filter((b) => b.state === 'copied').length;
+  return copied === s.backfill.length ? `${copied}/${s.backfill.length} copied` : `${copied}/${s.backfill.length} copied, ${s.backfill.length - copied} busy`;
+}
+
+function driftSummary(s: ServiceStatus): string {
+  if (s.drift === null) return '-';
+  if (s.drift.outcome !== 'verified') return `${s.drift.outcome} (${s.drift.checkedAt.slice(11, 19)}Z)`;
+  return `${s.drift.driftRows === 0 ? 'none' : `${s.drift.driftRows} rows`} (${s.drift.checkedAt.slice(11, 19)}Z)`;
+}
+
+/** The status for a person: a header, one table row per service, then the details that need attention. */
+export function renderStatus(view: StatusView, httpPort: number): string {
+  const lines: string[] = [];
+  const sc = view.sidecar;
+  lines.push(
+    sc.reachable
+      ? `sidecar: ${sc.phase ?? '?'}${sc.ready ? ', ready' : ', not ready'}${sc.sourceConnected ? '' : ', source disconnected'}${sc.lastError ? `; last error: ${sc.lastError}` : ''}`
+      : `sidecar: not answering on 127.0.0.1:${httpPort} (writer state, lag in seconds and drift are unknown)`,
+  );
+  if (view.legacyError) lines.push(`legacy database: ${view.legacyError}`);
+  const slot = view.slot;
+  const safe = slot.safeWalSizeBytes === 'unlimited' ? 'unlimited' : formatBytes(slot.safeWalSizeBytes);
+  lines.push(
+    slot.exists === false
+      ? `slot ${slot.name}: does not exist yet (pgcarve run creates it)`
+      : `slot ${slot.name} (publication ${slot.publication}): ${slot.active ? 'active' : 'inactive'}, wal_status ${slot.walStatus ?? '-'}, retains ${formatBytes(slot.retainedWalBytes)}, safe size ${safe}`,
+  );
+  lines.push(`legacy WAL at ${view.legacyLsn ?? '-'}, acknowledged ${view.acknowledgedLsn ?? '-'}`);
+  lines.push(`unrouted legacy tables: ${view.unroutedTables === null ? '-' : view.unroutedTables.length === 0 ? 'none' : view.unroutedTables.join(', ')}`);
+  lines.push(`excluded: ${view.excludedTables.map((e) => e.table).join(', ') || 'none'}`);
+  lines.push('');
+  lines.push(
+    table([
+      ['SERVICE', 'WRITER', 'APPLIED', 'CHECKPOINT', 'LAG', 'LAG S', 'BACKFILL', 'DRIFT'],
+      ...view.services.map((s) => [
+        s.service,
+        s.writer.state,
+        s.appliedLsn ?? '-',
+        s.checkpointLsn ?? '-',
+        formatBytes(s.lagBytes),
+        s.lagSeconds === null ? '-' : s.lagSeconds.toFixed(1),
+        backfillSummary(s),
+        driftSummary(s),
+      ]),
+    ]),
+  );
+  for (const s of view.services) {
+    const details: string[] = [];
+    if (s.databaseError) details.push(`database: ${s.databaseError}`);
+    if (s.writer.error) details.push(`writer stopped (${s.writer.errorKind}): ${s.writer.error}`);
+    for (const b of s.backfill ?? []) if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${b.rowsCopied} of ~${b.rowsEstimated ?? '?'} rows`);
+    if (s.drift?.reason) details.push(`drift check: ${s.drift.outcome}: ${s.drift.reason}`);
+    for (const t of s.drift?.tables ?? []) details.push(`drift ${t.table}: ${t.missing} missing, ${t.extra} extra, ${t.different} different (pgcarve verify --service ${s.service} shows keys)`);
+    if (details.length > 0) lines.push('', `${s.service}:`, ...details.map((d) => `  ${d}`));
+  }
+  return lines.join('\n');
+}
