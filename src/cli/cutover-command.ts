@@ -23,6 +23,9 @@ Runs the cutover steps of one service database and stops at the first that fails
   sequences     every sequence of the service database is set past the largest key, so
                 the service's own inserts do not collide with migrated rows
   still-frozen  no write reached the legacy tables meanwhile
+  record        pgcarve.cutover in the service database records the cutover; the
+                continuous drift check and \`pgcarve verify\` leave the service alone
+                from then on (its own writes are not drift)
 Then it prints a report (JSON with --json). Run it again after fixing what a step reported; every
 step is safe to repeat.
 

@@ -153,6 +153,7 @@ export function renderStatus(view: StatusView, httpPort: number): string {
   for (const s of view.services) {
     const details: string[] = [];
     if (s.databaseError) details.push(`database: ${s.databaseError}`);
+    if (s.cutOverAt) details.push(`cut over at ${s.cutOverAt}: its database is the source of truth; drift checks skip it`);
     if (s.writer.error) details.push(`writer stopped (${s.writer.errorKind}): ${s.writer.error}`);
     for (const b of s.backfill ?? []) if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${b.rowsCopied} of ~${b.rowsEstimated ?? '?'} rows`);
     if (s.drift?.reason) details.push(`drift check: ${s.drift.outcome}: ${s.drift.reason}`);

@@ -8,6 +8,7 @@ import type { ServiceName } from '../router/service.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { pause } from '../verify/pause.js';
+import { markCutOver } from './cutover-marker.js';
 import { advanceSequences, type SequenceAdvance } from './target-sequences.js';
 import { describeWrites, readWriteCounters, writesBetween, type TableWrites } from './write-activity.js';
 
@@ -25,7 +26,7 @@ export interface CutoverOptions {
   readonly signal?: AbortSignal;
 }
 
-export type CutoverStepName = 'frozen' | 'sync' | 'verify' | 'sequences' | 'still-frozen';
+export type CutoverStepName = 'frozen' | 'sync' | 'verify' | 'sequences' | 'still-frozen' | 'record';
 
 /**
  * One runbook step: `ok`, `failed` (`refused`: a condition does not hold; `error`: something could
@@ -51,7 +52,7 @@ export interface CutoverReport {
   readonly sequences: readonly SequenceAdvance[];
 }
 
-const STEPS: readonly CutoverStepName[] = ['frozen', 'sync', 'verify', 'sequences', 'still-frozen'];
+const STEPS: readonly CutoverStepName[] = ['frozen', 'sync', 'verify', 'sequences', 'still-frozen', 'record'];
 
 /**
  * The cutover runbook of one service, one step after the other, stopping at the first that fails:
@@ -59,7 +60,8 @@ const STEPS: readonly CutoverStepName[] = ['frozen', 'sync', 'verify', 'sequence
  * 2. sync: a fence in the legacy WAL, and the service applies it;
  * 3. verify: a drift check of the service finds nothing (and could check everything);
  * 4. sequences: every sequence of the service database set past the largest key;
- * 5. still-frozen: no write reached the legacy tables while all that ran.
+ * 5. still-frozen: no write reached the legacy tables while all that ran;
+ * 6. record: pgcarve.cutover in the service database says it is cut over (drift checks skip it).
  * Setting sequences forward is harmless when cutover is abandoned later: the sidecar writes
  * explicit keys and never uses them.
  */
@@ -117,6 +119,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
         slot: config.slot,
         routing,
         services: [service],
+        includeCutOver: true,
         waitTimeoutMs: options.timeoutSeconds * 1000,
         ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -129,14 +132,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       return { ok: true, detail: `no drift in ${drift.tables.length} tables (${drift.tables.reduce((sum, t) => sum + t.checkedRows, 0)} rows compared)` };
     });
     await run('sequences', async () => {
-      const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover' });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        sequences = await advanceSequences(client, routing.tablesByService.get(service) ?? []);
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      sequences = await withService(config, service, (client) => advanceSequences(client, routing.tablesByService.get(service) ?? []));
       const moved = sequences.filter((s) => s.advanced);
       return { ok: true, detail: `${sequences.length} sequence(s), ${moved.length} set past the largest key: ${sequences.map((s) => `${s.table}.${s.column} next ${s.nextValue}`).join(', ') || 'none'}` };
     });
@@ -147,6 +143,10 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       writesSeen = [...writesSeen, ...late];
       if (late.length > 0) return { ok: false, detail: `writes reached the legacy tables of ${service} during cutover: ${describeWrites(late)}; stop them and run cutover again` };
       return { ok: true, detail: 'no writes to the legacy tables during cutover' };
+    });
+    await run('record', async () => {
+      await withService(config, service, (client) => markCutOver(client, config.slot, fenceLsn));
+      return { ok: true, detail: `pgcarve.cutover in ${service} records the cutover: drift checks leave ${service} alone from now on` };
     });
   } finally {
     await legacy.end().catch(() => undefined);
@@ -164,6 +164,17 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
     drift,
     sequences,
   };
+}
+
+async function withService<T>(config: Config, service: ServiceName, f: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await f(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** The report for a person: one line per step. */

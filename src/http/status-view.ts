@@ -50,6 +50,8 @@ export interface ServiceStatus {
   /** pgcarve.checkpoint as written in the service database. */
   readonly checkpointLsn: string | null;
   readonly lastAppliedCommitTime: string | null;
+  /** When `pgcarve cutover` cut the service over: its database is the source of truth since. */
+  readonly cutOverAt: string | null;
   readonly lagBytes: number | null;
   readonly lagSeconds: number | null;
   readonly writer: { readonly state: 'starting' | 'running' | 'stopped' | 'unknown'; readonly errorKind: string | null; readonly error: string | null };
@@ -142,6 +144,7 @@ export function buildStatus(parts: StatusParts): StatusView {
         appliedLsn: lsn(progress?.appliedLsn),
         checkpointLsn: lsn(state?.checkpoint),
         lastAppliedCommitTime: state?.lastCommitTime ?? null,
+        cutOverAt: state?.cutOverAt ?? null,
         lagBytes: progress?.lagBytes ?? dbLag ?? null,
         lagSeconds: progress ? Math.round(progress.lagSeconds * 1000) / 1000 : dbLag === 0 ? 0 : null,
         writer: progress

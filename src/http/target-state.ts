@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { readCutOver } from '../cutover/cutover-marker.js';
 import { classify } from '../errors/classify.js';
 import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 
@@ -18,6 +19,8 @@ export interface TargetState {
   /** Commit time of the last legacy transaction applied, ISO 8601 UTC. */
   readonly lastCommitTime: string | null;
   readonly backfill: readonly BackfillTableState[];
+  /** When `pgcarve cutover` cut the service over (ISO 8601 UTC), or null. */
+  readonly cutOverAt: string | null;
 }
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
@@ -37,8 +40,10 @@ export async function readTargetState(url: string, slot: string): Promise<Target
          FROM pgcarve.backfill WHERE slot = $1 ORDER BY source_table`,
       [slot],
     );
+    const cutOverAt = await readCutOver(client, slot);
     const row = checkpoint.rows[0];
     return {
+      cutOverAt: cutOverAt ?? null,
       checkpoint: row ? parseLsn(row.lsn) : ZERO_LSN,
       lastCommitTime: row?.commit_time ?? null,
       backfill: backfill.rows.map((b) => ({

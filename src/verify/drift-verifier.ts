@@ -1,5 +1,6 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { readCutOver } from '../cutover/cutover-marker.js';
 import { classify } from '../errors/classify.js';
 import type { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
@@ -40,6 +41,8 @@ export interface VerifyOptions {
   readonly appliedPosition?: (service: ServiceName) => Lsn | undefined;
   /** Why a service's writer is stopped, when it is (its checkpoint will not move). */
   readonly stopped?: (service: ServiceName) => string | undefined;
+  /** Check services recorded as cut over too (pgcarve.cutover); `cutover` itself does. */
+  readonly includeCutOver?: boolean;
   readonly observer?: DriftObserver;
   readonly signal?: AbortSignal;
 }
@@ -142,6 +145,11 @@ class DriftVerification {
       run.client = client;
       await client.connect();
       await client.query("SET TIME ZONE 'UTC'");
+      const cutOver = this.options.includeCutOver ? undefined : await readCutOver(client, this.options.slot);
+      if (cutOver !== undefined) {
+        run.outcome = { kind: 'skipped', reason: `cut over at ${cutOver} (pgcarve.cutover): its database is the source of truth now` };
+        return;
+      }
       run.shapes = await loadTableShapes(client, service, this.options.routing.tablesByService.get(service) ?? []);
       const backfill = await client
         .query<{ source_table: string; state: string }>('SELECT source_table, state FROM pgcarve.backfill WHERE slot = $1 AND state = ANY($2::text[])', [this.options.slot, BACKFILL_IN_PROGRESS])

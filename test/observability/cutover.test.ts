@@ -36,7 +36,7 @@ describe('pgcarve cutover', () => {
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout) as CutoverReport;
     expect(report.ok).toBe(false);
-    expect(statuses(report)).toEqual({ frozen: 'refused', sync: 'not-run', verify: 'not-run', sequences: 'not-run', 'still-frozen': 'not-run' });
+    expect(statuses(report)).toEqual({ frozen: 'refused', sync: 'not-run', verify: 'not-run', sequences: 'not-run', 'still-frozen': 'not-run', record: 'not-run' });
     expect(report.writesSeen.map((w) => w.table)).toContain('users');
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/REFUSED\s+frozen\s+the legacy tables of user_db are still being written: in the last 2 s users \(\d+ inserted, \d+ updated, 0 deleted\)/);
@@ -47,7 +47,7 @@ describe('pgcarve cutover', () => {
     const result = await runCli(['cutover', '--service', 'freezone_db', '--window', '2', '--timeout', '30', '--json'], dbs.env);
     const report = JSON.parse(result.stdout) as CutoverReport;
     expect(result.code, JSON.stringify(report.steps)).toBe(0);
-    expect(statuses(report)).toEqual({ frozen: 'ok', sync: 'ok', verify: 'ok', sequences: 'ok', 'still-frozen': 'ok' });
+    expect(statuses(report)).toEqual({ frozen: 'ok', sync: 'ok', verify: 'ok', sequences: 'ok', 'still-frozen': 'ok', record: 'ok' });
     expect(report.legacyTables).toEqual(['business_activities', 'establishment_guides', 'free_zones']);
     expect(report.fenceLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(report.sequences).toEqual(
@@ -69,6 +69,12 @@ describe('pgcarve cutover', () => {
       `INSERT INTO business_activities (free_zone_id, code, name, category_slug, is_regulated) VALUES (11, 'n1', 'New activity', 'category-1-co', false) RETURNING id`,
     );
     expect(activity?.id).toBe(251);
+    // Its own rows are not drift: the drift checks leave a cut-over service alone, status says so.
+    const verify = await runCli(['verify', '--service', 'freezone_db'], dbs.env);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/freezone_db: not checked: cut over at \d{4}-\d\d-\d\dT[\d:]+Z \(pgcarve.cutover\)/);
+    const status = await runCli(['status'], dbs.env);
+    expect(status.stdout).toMatch(/freezone_db:\n  cut over at /);
   });
 
   it('refuses a service with drift, naming the table, and leaves its sequences alone', async () => {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { parseLsn } from '../lsn.js';
+import { SERVICES, type ServiceName } from '../router/service.js';
+import { buildStatus, safeMessage } from './status-view.js';
+import type { TargetState } from './target-state.js';
+
+describe('status view', () => {
+  it.each([
+    ['applying to user_db: invalid input syntax for type integer: "12ab"', 'applying to user_db: invalid input syntax for type integer: "…"'],
+    ['invalid input value for enum mood: "very ""happy"""', 'invalid input value for enum mood: "…"'],
+    ['column "bio" of relation "user_profiles" does not exist', 'column "bio" of relation "user_profiles" does not exist'],
+    ['cannot connect to postgres://app:s3cret@db:5432/legacy', 'cannot connect to postgres://app:***@db:5432/legacy'],
+  ])('keeps names but drops values and secrets: %s', (text, expected) => {
+    expect(safeMessage(text)).toBe(expected);
+  });
+
+  it('says null for everything it could not read', () => {
+    const view = buildStatus({ slot: 'pgcarve', publication: 'pgcarve', targets: new Map(), excludedTables: [] });
+    expect(view.sidecar).toEqual({ reachable: false, phase: null, ready: null, sourceConnected: null, lastError: null });
+    expect(view.legacyLsn).toBeNull();
+    expect(view.services.map((s) => [s.service, s.checkpointLsn, s.lagBytes, s.writer.state])).toEqual(SERVICES.map((s) => [s, null, null, 'unknown']));
+  });
+
+  it('measures lag from the databases alone, and shows an unlimited safe WAL size as such', () => {
+    const view = buildStatus({
+      slot: 'pgcarve',
+      publication: 'pgcarve',
+      slotHealth: {
+        readAtMs: 0,
+        currentLsn: parseLsn('1/100'),
+        exists: true,
+        active: true,
+        restartLsn: parseLsn('1/0'),
+        confirmedFlushLsn: parseLsn('1/80'),
+        walStatus: 'reserved',
+        retainedWalBytes: 256,
+        safeWalSizeBytes: Number.POSITIVE_INFINITY,
+      },
+      targets: new Map<ServiceName, TargetState | Error>([
+        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null }],
+        ['document_db', { checkpoint: parseLsn('1/40'), lastCommitTime: null, backfill: [], cutOverAt: null }],
+        ['scraper_db', new Error('connection refused')],
+      ]),
+      excludedTables: [],
+    });
+    expect(view.slot).toMatchObject({ safeWalSizeBytes: 'unlimited', restartLsn: '1/0', confirmedFlushLsn: '1/80' });
+    const byService = new Map(view.services.map((s) => [s.service, s]));
+    expect(byService.get('user_db')).toMatchObject({ checkpointLsn: '1/100', lagBytes: 0, lagSeconds: 0 });
+    expect(byService.get('document_db')).toMatchObject({ checkpointLsn: '1/40', lagBytes: 0xc0, lagSeconds: null });
+    expect(byService.get('scraper_db')).toMatchObject({ checkpointLsn: null, databaseError: 'connection refused' });
+  });
+});
