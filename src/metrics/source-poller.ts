@@ -32,7 +32,6 @@ export class SourcePoller {
   private latestValue: SlotHealth | undefined;
   private previousLsn: Lsn | undefined;
   private client: pg.Client | undefined;
-  private pollsValue = 0;
   private lastError: string | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -41,11 +40,6 @@ export class SourcePoller {
   /** The last successful reading, or undefined before the first one. */
   get latest(): SlotHealth | undefined {
     return this.latestValue;
-  }
-
-  /** Successful readings so far. */
-  get polls(): number {
-    return this.pollsValue;
   }
 
   /** Resolves after the next successful reading (for tests and `status`). */
@@ -73,7 +67,6 @@ export class SourcePoller {
       this.previousLsn = health.currentLsn;
       this.latestValue = health;
       this.lastError = undefined;
-      this.pollsValue += 1;
       for (const listener of [...this.listeners]) listener();
     } catch (error) {
       await this.close();

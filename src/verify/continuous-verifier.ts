@@ -24,7 +24,6 @@ export const CONTINUOUS_DEFAULTS = { chunkSize: 200, pauseMs: 50 } as const;
  */
 export class ContinuousVerifier {
   private lastValue: DriftReport | undefined;
-  private passesValue = 0;
   private readonly listeners = new Set<(report: DriftReport) => void>();
 
   constructor(private readonly options: ContinuousVerifierOptions) {}
@@ -32,10 +31,6 @@ export class ContinuousVerifier {
   /** The last complete pass. */
   get last(): DriftReport | undefined {
     return this.lastValue;
-  }
-
-  get passes(): number {
-    return this.passesValue;
   }
 
   /** Resolves with the report of the next pass that completes. */
@@ -62,7 +57,6 @@ export class ContinuousVerifier {
         const report = await verifyDrift({ chunkSize: CONTINUOUS_DEFAULTS.chunkSize, pauseMs: CONTINUOUS_DEFAULTS.pauseMs, ...verify, signal });
         if (signal.aborted) break;
         this.lastValue = report;
-        this.passesValue += 1;
         for (const service of report.services) {
           const rows = serviceDriftRows(service);
           if (rows > 0) log.warn(`drift in ${service.service}: ${rows} row(s) differ from the legacy database; run \`pgcarve verify --service ${service.service}\` for the tables and sample keys`, { service: service.service, rows });
@@ -74,11 +68,6 @@ export class ContinuousVerifier {
       }
       await pause(intervalSeconds * 1000, signal);
     }
-  }
-
-  /** The last pass's result for one service, for /status. */
-  serviceSummary(service: ServiceName): DriftReport['services'][number] | undefined {
-    return this.lastValue?.services.find((s) => s.service === service);
   }
 }
 

@@ -335,13 +335,17 @@ function derivedKeys(target: ResolvedTarget, legacy: LegacyTable, sources: reado
   });
 }
 
+/** Key types whose order depends on a collation, which may differ between two databases. */
+const COLLATED = /^(text|character varying|character|citext|name)\b/;
+
 /**
  * Whether an owned target's key is the legacy key itself (fromSourceKey copies the key values in
- * order, and the key columns have the same types): then its rows sort as the legacy rows do, and a
- * key range of the legacy table is the same key range of the target.
+ * order, and the key columns have the same types, none ordered by a collation): then its rows sort
+ * as the legacy rows do, and a key range of the legacy table is the same key range of the target.
  */
 function keyIsLegacyKey(target: ResolvedTarget, legacy: LegacyTable, shape: TableShape): boolean {
   if (!target.fromSourceKey || target.key.length !== legacy.key.length) return false;
+  if (legacy.key.some((k) => COLLATED.test(k.type))) return false;
   const probe = Object.fromEntries(legacy.key.map((k, i) => [k.column, `\u0000probe${i}`]));
   try {
     const key = target.fromSourceKey(probe);
