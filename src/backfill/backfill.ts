@@ -23,7 +23,7 @@ export interface BackfillOptions {
   readonly pageRows?: number;
   /** Text bytes per batch to aim for, so wide rows make smaller batches (default 4 MiB). */
   readonly pageBytes?: number;
-  /** Tables estimated above this many rows are split into key ranges (default 200,000). */
+  /** Tables estimated above this many rows are split into key ranges copied in parallel (default 50,000). */
   readonly rangeRows?: number;
 }
 
@@ -128,7 +128,7 @@ export class Backfill {
       tables,
       concurrency: config.backfillConcurrency,
       page: { rows: this.options.pageRows ?? 2_000, bytes: this.options.pageBytes ?? 4 * 1024 * 1024 },
-      plan: { rangeRows: this.options.rangeRows ?? 200_000 },
+      plan: { rangeRows: this.options.rangeRows ?? 50_000 },
       observer: this.observer,
       log,
     });
