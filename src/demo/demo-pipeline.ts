@@ -2,6 +2,7 @@ import { LEGACY_RULES } from '../../mappings/index.js';
 import { Backfill } from '../backfill/backfill.js';
 import { combineObservers, type BackfillObserver } from '../backfill/backfill-observer.js';
 import type { Config } from '../config/config.js';
+import type { PgcarveError } from '../errors/pgcarve-error.js';
 import { mountApi } from '../http/api-routes.js';
 import { close, createApp, listen } from '../http/http-server.js';
 import { sidecarApi } from '../http/sidecar-api.js';
@@ -9,12 +10,10 @@ import type { Logger } from '../log.js';
 import { PgcarveMetrics } from '../metrics/metrics.js';
 import { SourcePoller } from '../metrics/source-poller.js';
 import type { ServiceName } from '../router/service.js';
-import { Sidecar, type Phase } from '../sidecar.js';
-import type { PgcarveError } from '../errors/pgcarve-error.js';
+import { Sidecar } from '../sidecar.js';
 import type { WriterObserver, WriterState } from '../targets/target-writer.js';
-import { ContinuousVerifier } from '../verify/continuous-verifier.js';
+import { ContinuousVerifier, writerViews } from '../verify/continuous-verifier.js';
 import type { DriftReport } from '../verify/drift-report.js';
-import { verifyDrift } from '../verify/drift-verifier.js';
 
 export interface PipelineOptions {
   readonly config: Config;
@@ -22,7 +21,6 @@ export interface PipelineOptions {
   /** The demo's own observers (its view); the metrics are wired in here. */
   readonly backfillObserver: BackfillObserver;
   readonly writerObserver: WriterObserver;
-  readonly onPhase?: (phase: Phase) => void;
 }
 
 /** Everything `pgcarve run` runs, in this process: what the demo drives and shows. */
@@ -35,8 +33,6 @@ export interface Pipeline {
   readonly finished: Promise<void>;
   /** The last complete pass of the continuous drift check. */
   readonly lastDrift: () => DriftReport | undefined;
-  /** A drift check of `services`, now. */
-  readonly verify: (services: readonly ServiceName[], signal?: AbortSignal) => Promise<DriftReport>;
   /** Stops the drift check, the source poller, the sidecar (draining) and the HTTP API. Idempotent. */
   readonly stop: () => Promise<void>;
 }
@@ -68,12 +64,20 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     observer: writerObservers(metrics, options.writerObserver),
     onPhase: (phase) => {
       if (phase === 'streaming') onStreaming();
-      options.onPhase?.(phase);
     },
   });
   const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: 1_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
-  const verifyOptions = { legacyUrl: config.legacyUrl, serviceUrls: config.serviceUrls, slot: config.slot, routing: sidecar.routing, observer: metrics } as const;
-  const verifier = new ContinuousVerifier({ ...verifyOptions, intervalSeconds: config.driftIntervalSeconds, canRun: () => sidecar.ready(), log });
+  const verifier = new ContinuousVerifier({
+    legacyUrl: config.legacyUrl,
+    serviceUrls: config.serviceUrls,
+    slot: config.slot,
+    routing: sidecar.routing,
+    intervalSeconds: config.driftIntervalSeconds,
+    canRun: () => sidecar.phase === 'streaming',
+    ...writerViews(sidecar.writers),
+    observer: metrics,
+    log,
+  });
   metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
 
   const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
@@ -93,7 +97,6 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     streaming,
     finished: running,
     lastDrift: () => verifier.last,
-    verify: (services, signal) => verifyDrift({ ...verifyOptions, services, ...(signal ? { signal } : {}) }),
     stop: () =>
       (stopping ??= (async () => {
         stopper.abort();

@@ -44,7 +44,9 @@ export interface DemoIo {
 }
 
 const SLOT = 'pgcarve_demo';
-const SYNC_TIMEOUT_MS = 60_000;
+const SYNC_TIMEOUT_SECONDS = 60;
+/** How long the rehearsal watches the frozen legacy tables for writes. */
+const FROZEN_WINDOW_SECONDS = 2;
 
 type End = 'duration' | 'key' | 'interrupt';
 
@@ -246,23 +248,18 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
 
     stage = `cutover rehearsal (${options.service})`;
     view.event(`${options.durationSeconds !== undefined && end === 'duration' ? `${options.durationSeconds} s of streaming done` : 'key pressed'}: cutover rehearsal for ${options.service}`);
-    const routing = pipeline.sidecar.routing;
-    const legacyTables = [...routing.bySource].filter(([, routed]) => routed.services.includes(options.service)).map(([table]) => table);
     const running = workload;
-    const active = pipeline;
     const report = await unlessAborted(rehearseCutover({
+      config,
+      routing: pipeline.sidecar.routing,
       service: options.service,
-      legacyTables,
-      legacyUrl,
-      serviceUrls,
-      slot: SLOT,
       stopWrites: async (tables) => {
         frozen = tables;
         await running.restrict(LEGACY_TABLES.filter((t) => !tables.includes(t)));
       },
-      verify: (services) => active.verify(services, io.signal),
-      syncTimeoutMs: SYNC_TIMEOUT_MS,
-      onStep: (step) => view.event(`  ${step.ok ? '✓' : '✗'} ${step.name} (${(step.ms / 1000).toFixed(1)} s)`),
+      timeoutSeconds: SYNC_TIMEOUT_SECONDS,
+      windowSeconds: FROZEN_WINDOW_SECONDS,
+      signal: io.signal,
     }), io.signal);
     await counts.refresh();
     clearInterval(refresh);

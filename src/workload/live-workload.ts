@@ -62,7 +62,10 @@ export interface Workload {
   readonly stats: () => WorkloadStats;
   /**
    * Changes which tables may be written (undefined: all). Resolves once no transaction that
-   * writes a table now excluded is still running: from then on those tables are not written.
+   * writes a table now excluded is still running (from then on those tables are not written),
+   * and every workload connection has published its table statistics, so that the write counters
+   * of pg_stat_user_tables include every write made before (PostgreSQL 15 and later; older
+   * servers publish them within about a second).
    */
   readonly restrict: (tables: readonly string[] | undefined) => Promise<void>;
   /** Stops starting transactions, waits for the running ones, closes the connections. Idempotent. */
@@ -95,15 +98,33 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
   let counter = 0;
   const unique = (): string => `${runId}-${(counter += 1)}`;
   const baseSeed = options.seed ?? randomBytes(4).readUInt32LE(0);
-  const pool = new pg.Pool({ connectionString: legacyUrl, max: connections, connectionTimeoutMillis: 10_000, options: '-c lock_timeout=5s -c statement_timeout=30s' });
-  pool.on('error', () => undefined); // an idle connection lost; the next checkout reconnects
+  // One connection per worker, used only under the worker's lock: a transaction, or the
+  // statistics flush of restrict(), never both at once.
+  const workers: WorkerConnection[] = Array.from({ length: connections }, () => ({ client: undefined, lock: Promise.resolve() }));
+  const connect = async (worker: WorkerConnection): Promise<pg.Client> => {
+    if (worker.client) return worker.client;
+    const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-workload', options: '-c lock_timeout=5s -c statement_timeout=30s' });
+    client.on('error', () => undefined); // a lost connection; the next query fails and drops it
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    worker.client = client;
+    return client;
+  };
+  const drop = async (worker: WorkerConnection): Promise<void> => {
+    const client = worker.client;
+    worker.client = undefined;
+    await client?.end().catch(() => undefined);
+  };
 
   const started = Date.now();
   const counts = { transactions: 0, retries: 0, errors: 0 };
   const errorCodes: Record<string, number> = {};
   const actionCounts: Record<string, number> = {};
   const tableCounts: Partial<Record<LegacyTableName, { inserted: number; updated: number; deleted: number }>> = {};
-  const inFlight = new Map<Promise<void>, ReadonlySet<LegacyTableName>>();
 
   const stopper = new AbortController();
   const onAbort = (): void => stopper.abort();
@@ -125,19 +146,18 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
     return Array.from({ length: size }, () => rng.weighted(candidates.map((a) => [a.weight, a] as const)));
   };
 
-  const runTransaction = async (plan: readonly WorkloadAction[], rng: Prng): Promise<void> => {
+  const runTransaction = async (worker: WorkerConnection, plan: readonly WorkloadAction[], rng: Prng): Promise<void> => {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const staged: { table: LegacyTableName; op: WriteOp; rows: number }[] = [];
-      let client: pg.PoolClient;
+      let client: pg.Client;
       try {
-        client = await pool.connect();
+        client = await connect(worker);
       } catch (error) {
         report(plan, error);
         await sleep(500, stopper.signal);
         return;
       }
       let current = plan[0] as WorkloadAction;
-      let broken = false;
       try {
         await client.query('BEGIN');
         for (const action of plan) {
@@ -155,7 +175,8 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
         }
         return;
       } catch (error) {
-        broken = await client.query('ROLLBACK').then(() => false, () => true);
+        const broken = await client.query('ROLLBACK').then(() => false, () => true);
+        if (broken) await drop(worker);
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRIED.has(code) && attempt < MAX_ATTEMPTS && !stopper.signal.aborted) {
           counts.retries += 1;
@@ -163,8 +184,6 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
         }
         report([current], error);
         return;
-      } finally {
-        client.release(broken);
       }
     }
   };
@@ -177,7 +196,7 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
     options.onError?.({ action: plan.map((a) => a.name).join(' + '), code: sqlstate, message: describeFailure(error) });
   };
 
-  const contextFor = (client: pg.PoolClient, action: WorkloadAction, rng: Prng, staged: { table: LegacyTableName; op: WriteOp; rows: number }[]): ActionContext => ({
+  const contextFor = (client: pg.Client, action: WorkloadAction, rng: Prng, staged: { table: LegacyTableName; op: WriteOp; rows: number }[]): ActionContext => ({
     rng,
     unique,
     read: async <R extends pg.QueryResultRow>(sql: string, params: readonly unknown[] = []) => (await client.query<R>(sql, [...params])).rows,
@@ -200,21 +219,18 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
     },
   });
 
-  const worker = async (index: number): Promise<void> => {
+  const work = async (worker: WorkerConnection, index: number): Promise<void> => {
     const rng = new Prng(baseSeed + index * 104_729);
     while (!stopper.signal.aborted) {
       await pace();
       if (stopper.signal.aborted) break;
       const plan = choose(rng);
-      if (plan.length === 0) continue;
-      const tables = new Set(plan.flatMap((a) => a.writes));
-      const running = runTransaction(plan, rng);
-      inFlight.set(running, tables);
-      await running;
-      inFlight.delete(running);
+      // Chosen and queued on the worker's lock in one synchronous step, so that restrict() (which
+      // queues behind it) waits for every transaction chosen under the old set of tables.
+      if (plan.length > 0) await exclusive(worker, () => runTransaction(worker, plan, rng));
     }
   };
-  const workers = Array.from({ length: connections }, (_, i) => worker(i));
+  const running = workers.map((worker, i) => work(worker, i));
 
   const stats = (): WorkloadStats => ({
     ...counts,
@@ -229,18 +245,39 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
     stats,
     restrict: async (tables) => {
       allowed = tableSet(tables);
-      const waiting = [...inFlight].filter(([, writes]) => [...writes].some((t) => !allowed.has(t))).map(([p]) => p);
-      await Promise.all(waiting);
+      await Promise.all(workers.map((worker) => exclusive(worker, () => publishStatistics(worker.client))));
     },
     stop: () =>
       (stopping ??= (async () => {
         stopper.abort();
         options.signal?.removeEventListener('abort', onAbort);
-        await Promise.all(workers);
-        await pool.end().catch(() => undefined);
+        await Promise.all(running);
+        await Promise.all(workers.map(drop));
         return stats();
       })()),
   };
+}
+
+interface WorkerConnection {
+  client: pg.Client | undefined;
+  /** The tail of the worker's queue of exclusive uses of its connection. */
+  lock: Promise<void>;
+}
+
+/** Runs `body` once every earlier use of the worker's connection has finished. */
+function exclusive<T>(worker: WorkerConnection, body: () => Promise<T>): Promise<T> {
+  const result = worker.lock.then(body);
+  worker.lock = result.then(() => undefined, () => undefined);
+  return result;
+}
+
+/**
+ * Makes the server publish this connection's pending table statistics now: a backend publishes
+ * them at most once a second, and an idle one only after several seconds, so the counters of
+ * pg_stat_user_tables may lag the writes. pg_stat_force_next_flush() exists from PostgreSQL 15.
+ */
+async function publishStatistics(client: pg.Client | undefined): Promise<void> {
+  await client?.query('SELECT pg_stat_force_next_flush()').catch(() => undefined);
 }
 
 /**

@@ -256,5 +256,8 @@ export async function seedLegacy(client: pg.ClientBase, options: SeedOptions): P
     throw error;
   }
   await client.query(`ANALYZE ${Object.keys(ROWS_AT_SCALE_1).map((t) => `public.${client.escapeIdentifier(t)}`).join(', ')}`);
+  // Publish this connection's table statistics now rather than when it next idles or closes, so
+  // that write counters watched later (a cutover's frozen check) do not jump (PostgreSQL 15+).
+  await client.query('SELECT pg_stat_force_next_flush()').catch(() => undefined);
   return { rows: n, elapsedMs: Date.now() - started };
 }

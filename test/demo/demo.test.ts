@@ -48,10 +48,13 @@ test('pgcarve demo runs end to end and leaves nothing behind', async () => {
     expect(drift, `${service} drift`).toMatch(/^0 rows/);
   }
 
-  expect(output, context).toMatch(/✓ wait-sync\s+fence \S+ applied by document_db/);
-  expect(output, context).toMatch(/✓ verify\s+document_db: no drift/);
-  expect(output, context).toMatch(/✓ sequences\s+/);
-  expect(output, context).toMatch(/cutover rehearsal succeeded/);
+  // The rehearsal: writes to document_db's legacy tables stopped, then the cutover runbook.
+  expect(output, context).toMatch(/application writes stopped on legacy documents, template_submissions/);
+  expect(output, context).toMatch(/ok\s+frozen\s+no writes to documents, template_submissions/);
+  expect(output, context).toMatch(/ok\s+sync\s+document_db has applied everything up to the fence/);
+  expect(output, context).toMatch(/ok\s+verify\s+no drift in 5 tables/);
+  expect(output, context).toMatch(/ok\s+sequences\s+3 sequence\(s\)/);
+  expect(output, context).toMatch(/^cutover rehearsal succeeded/m);
   expect(output, context).toMatch(/^demo succeeded$/m);
 
   const dir = /data directory (\S+)/.exec(output)?.[1];
