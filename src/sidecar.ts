@@ -47,9 +47,9 @@ export interface SidecarSnapshot {
  */
 export interface SidecarBackfill {
   plan(routing: RoutingTable, copyNeeded: boolean): Promise<void>;
-  copy(slot: CreatedSlot, routing: RoutingTable): Promise<void>;
+  copy(slot: CreatedSlot, routing: RoutingTable, signal: AbortSignal): Promise<void>;
   unfinished(routing: RoutingTable): Promise<boolean>;
-  resume(routing: RoutingTable, slotPosition: Lsn): Promise<void>;
+  resume(routing: RoutingTable, slotPosition: Lsn, signal: AbortSignal): Promise<void>;
   floors(routing: RoutingTable): Promise<BackfillFloors>;
 }
 
@@ -157,7 +157,7 @@ export class Sidecar {
   /** Runs until `signal` aborts (then drains and returns) or a non-transient failure (throws). */
   async run(signal: AbortSignal): Promise<void> {
     const [initialBackoff, maxBackoff] = this.options.backoffMs ?? [500, 30_000];
-    await this.prepare();
+    await this.prepare(signal);
     let backoff = initialBackoff;
     while (!signal.aborted) {
       try {
@@ -181,8 +181,12 @@ export class Sidecar {
     this.setPhase('stopped');
   }
 
-  /** Checks the source, ensures the publication and slot, and makes the initial copy if the slot is new. */
-  private async prepare(): Promise<void> {
+  /**
+   * Checks the source, ensures the publication and slot, and makes the initial copy if the slot is
+   * new (or resumes one an earlier process left unfinished). `signal` interrupts a backfill between
+   * batches; the next start resumes it.
+   */
+  private async prepare(signal: AbortSignal): Promise<void> {
     const { config, log } = this.options;
     const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 10_000 });
     try {
@@ -212,12 +216,12 @@ export class Sidecar {
         if (needsCopy && backfill) {
           await this.connectWriters();
           this.setPhase('backfilling');
-          await backfill.copy(created, this.routing);
+          await backfill.copy(created, this.routing, signal);
         }
       } else if (backfill && (await backfill.unfinished(this.routing))) {
         await this.connectWriters();
         this.setPhase('backfilling');
-        await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN);
+        await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN, signal);
       }
       if (backfill) this.router.setFloors(await backfill.floors(this.routing));
     } finally {

@@ -73,12 +73,11 @@ export class Backfill {
     });
   }
 
-  /** Step 2. */
-  async copy(slot: CreatedSlot, routing: RoutingTable): Promise<void> {
+  /** Step 2. An aborted `signal` stops it between batches, before any checkpoint is set. */
+  async copy(slot: CreatedSlot, routing: RoutingTable, signal: AbortSignal): Promise<void> {
     if (!slot.snapshot) throw new PgcarveError('internal', 'backfill: the slot was created without an exported snapshot');
     const tables = new Map([...routing.bySource].map(([table, routed]) => [table, routed.services]));
-    await this.copyOn(slot.snapshot, slot.consistentPoint, routing, tables);
-    await this.setCheckpoints(routing, slot.consistentPoint);
+    if (await this.copyOn(slot.snapshot, slot.consistentPoint, routing, tables, signal)) await this.setCheckpoints(routing, slot.consistentPoint);
   }
 
   /** Whether some table is `pending` or `copying` in some service database (step 3 is due). */
@@ -87,17 +86,18 @@ export class Backfill {
   }
 
   /** Step 3. `slotPosition` is the slot's confirmed position, where streaming will start. */
-  async resume(routing: RoutingTable, slotPosition: Lsn): Promise<void> {
+  async resume(routing: RoutingTable, slotPosition: Lsn, signal: AbortSignal): Promise<void> {
     const tables = await this.unfinishedTables(routing);
     if (tables.size === 0) return;
     this.options.log.info(`backfill: resuming; ${tables.size} table(s) unfinished by an earlier process are copied again on a fresh snapshot`, { tables: [...tables.keys()] });
     const snapshot = await takeFreshSnapshot(this.options.config.legacyUrl);
+    let complete: boolean;
     try {
-      await this.copyOn(snapshot.snapshot as string, snapshot.consistentPoint, routing, tables);
+      complete = await this.copyOn(snapshot.snapshot as string, snapshot.consistentPoint, routing, tables, signal);
     } finally {
       await snapshot.release();
     }
-    await this.setCheckpoints(routing, slotPosition);
+    if (complete) await this.setCheckpoints(routing, slotPosition);
   }
 
   /** Step 4: every table's snapshot LSN in every service database. */
@@ -116,7 +116,8 @@ export class Backfill {
     return floors;
   }
 
-  private async copyOn(snapshot: string, snapshotLsn: Lsn, routing: RoutingTable, tables: ReadonlyMap<string, readonly ServiceName[]>): Promise<void> {
+  /** Copies `tables` on the snapshot; false when the signal stopped it first. */
+  private async copyOn(snapshot: string, snapshotLsn: Lsn, routing: RoutingTable, tables: ReadonlyMap<string, readonly ServiceName[]>, signal: AbortSignal): Promise<boolean> {
     const { config, log } = this.options;
     const summary = await copyTables({
       legacyUrl: config.legacyUrl,
@@ -131,12 +132,18 @@ export class Backfill {
       plan: { rangeRows: this.options.rangeRows ?? 50_000 },
       observer: this.observer,
       log,
+      signal,
     });
+    if (summary.interrupted) {
+      log.info('backfill: interrupted; the next start copies the unfinished tables again', { rows: summary.rows });
+      return false;
+    }
     log.info(`backfill: ${summary.tables} table(s), ${summary.rows} rows in ${summary.seconds.toFixed(1)} s (${Math.round(summary.rows / Math.max(summary.seconds, 0.001))} rows/s)`, {
       tables: summary.tables,
       rows: summary.rows,
       seconds: Number(summary.seconds.toFixed(3)),
     });
+    return true;
   }
 
   /** Per legacy table, the services where it is `pending` or `copying`. */

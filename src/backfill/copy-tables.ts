@@ -28,12 +28,16 @@ export interface CopyJob {
   readonly plan: Omit<PlanOptions, 'maxRanges'>;
   readonly observer: BackfillObserver;
   readonly log: Logger;
+  /** Stops every worker after its current batch; the tables it leaves unfinished stay `copying`. */
+  readonly signal: AbortSignal;
 }
 
 export interface CopySummary {
   readonly tables: number;
   readonly rows: number;
   readonly seconds: number;
+  /** The signal stopped the copy before every table was done. */
+  readonly interrupted: boolean;
 }
 
 interface Unit {
@@ -88,14 +92,16 @@ export async function copyTables(job: CopyJob): Promise<CopySummary> {
     const worker = async (index: number): Promise<void> => {
       for (;;) {
         const unit = units.shift();
-        if (!unit || failure !== undefined) return;
+        if (!unit || failure !== undefined || job.signal.aborted) return;
         const run = runs.get(unit.plan.table) as TableRun;
         run.started ??= startTable(job, unit.plan, (service) => session(index, service));
         await run.started;
-        const copied = await copyRange(job, unit, legacy[index] as SnapshotSession, (service) => session(index, service), run, () => failure !== undefined);
+        const stopped = (): boolean => failure !== undefined || job.signal.aborted;
+        const copied = await copyRange(job, unit, legacy[index] as SnapshotSession, (service) => session(index, service), run, stopped);
         rows += copied;
+        if (stopped()) return;
         run.rangesLeft -= 1;
-        if (run.rangesLeft === 0 && failure === undefined) await finishTable(job, unit.plan, run, (service) => session(index, service));
+        if (run.rangesLeft === 0) await finishTable(job, unit.plan, run, (service) => session(index, service));
       }
     };
     await Promise.all(
@@ -106,7 +112,7 @@ export async function copyTables(job: CopyJob): Promise<CopySummary> {
       ),
     );
     if (failure !== undefined) throw failure;
-    return { tables: plans.length, rows, seconds: (performance.now() - started) / 1000 };
+    return { tables: plans.length, rows, seconds: (performance.now() - started) / 1000, interrupted: [...runs.values()].some((r) => r.rangesLeft > 0) };
   } finally {
     await Promise.all(legacy.map((s) => s.close()));
     for (const sessions of targets) {

@@ -86,7 +86,7 @@ try {
     const created = await createSlot(legacyUrl, slot, true);
     started = performance.now();
     try {
-      await backfill.copy(created, routing);
+      await backfill.copy(created, routing, new AbortController().signal);
     } finally {
       await created.release();
     }

@@ -13,7 +13,8 @@ import { seedLegacy } from './seed-legacy.js';
 
 /**
  * `pgcarve run` (the built CLI, as a child process) is killed with SIGKILL three times during its
- * backfill, each time while a different table is half copied, with a workload writing all along.
+ * backfill, each time while a different table is half copied, then stopped once with SIGTERM, with
+ * a workload writing all along.
  * Each restart must redo only the unfinished tables (on a fresh snapshot), leave the finished ones
  * alone, and the end result must be exact.
  */
@@ -75,6 +76,16 @@ describe('kill -9 during the backfill', () => {
       finishedBeforeKill.push(new Map([...states].filter(([, s]) => s.kind === 'copied')));
     }
     expect(killedAt.size).toBe(3);
+
+    // SIGTERM stops the backfill between batches, exits 0, and leaves the table to be resumed.
+    child = spawnPgcarve(['run'], env);
+    const stoppedAt = await halfCopied(killedAt, 6);
+    child.process.kill('SIGTERM');
+    expect(await child.exited, child.output()).toBe(0);
+    expect((await allStates(dbs)).get(stoppedAt)?.kind).toBe('copying');
+    killedAt.add(stoppedAt);
+    const stoppedState = (await allStates(dbs)).get(stoppedAt);
+    if (stoppedState?.kind === 'copying') killedSnapshot.set(stoppedAt, stoppedState.snapshotLsn);
 
     child = spawnPgcarve(['run'], env);
     await waitFor('every table copied', async () => [...(await allStates(dbs)).values()].every((s) => s.kind === 'copied'), 40_000, 50);
