@@ -18,9 +18,9 @@ export interface ContinuousVerifierOptions extends Omit<VerifyOptions, 'signal' 
 export const CONTINUOUS_DEFAULTS = { chunkSize: 200, pauseMs: 50 } as const;
 
 /**
- * Drift verification inside the running sidecar: one full pass over every service, then a pause of
- * `intervalSeconds`, again and again. Results go to the observer (metrics) as tables complete and
- * the last report is kept for /status. A pass never overlaps another one.
+ * Drift verification inside the running sidecar: a pause of `intervalSeconds`, then one full pass
+ * over every service, again and again, while the sidecar streams. Results go to the observer
+ * (metrics) as tables complete and the last report is kept for /status. Passes never overlap.
  */
 export class ContinuousVerifier {
   private lastValue: DriftReport | undefined;
@@ -48,6 +48,8 @@ export class ContinuousVerifier {
   async run(signal: AbortSignal): Promise<void> {
     const { intervalSeconds, canRun, log, ...verify } = this.options;
     if (intervalSeconds <= 0) return;
+    // The first pass waits one interval too: at start the sidecar has catching up to do.
+    await pause(intervalSeconds * 1000, signal);
     while (!signal.aborted) {
       if (!canRun()) {
         await pause(500, signal);
