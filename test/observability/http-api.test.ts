@@ -161,8 +161,9 @@ describe('the HTTP API', () => {
   });
 
   it('GET /sync answers 504 at once when a writer is stopped, with its reason', async () => {
-    await query(dbs.serviceUrls.scraper_db, 'ALTER TABLE scraper_tasks DROP COLUMN status');
-    await query(dbs.legacyUrl, `UPDATE scraper_tasks SET status = 'x' WHERE id = 1`);
+    // A constraint the service database has and the legacy one does not: scraper_db's writer stops.
+    await query(dbs.serviceUrls.scraper_db, `ALTER TABLE scraper_tasks ADD CONSTRAINT no_boom CHECK (status <> 'boom') NOT VALID`);
+    await query(dbs.legacyUrl, `UPDATE scraper_tasks SET status = 'boom' WHERE id = 1`);
     await waitFor('scraper_db writer stopped', () => observed.sidecar.snapshot().services.find((s) => s.service === 'scraper_db')?.state.kind === 'stopped');
     const started = Date.now();
     const response = await get('/sync?timeout=60');
@@ -171,10 +172,21 @@ describe('the HTTP API', () => {
     const body = (await response.json()) as { behind: { service: string; writerState: string; reason: string }[] };
     expect(body.behind.map((b) => b.service)).toEqual(['scraper_db']);
     expect(body.behind[0]?.writerState).toBe('stopped');
-    expect(body.behind[0]?.reason).toMatch(/^writer stopped \(column_missing\): .*status/);
+    expect(body.behind[0]?.reason).toMatch(/^writer stopped \(constraint_violation\): .*no_boom/);
     const status = (await (await get('/status')).json()) as StatusView;
-    expect(status.services.find((s) => s.service === 'scraper_db')?.writer).toMatchObject({ state: 'stopped', errorKind: 'column_missing' });
+    expect(status.services.find((s) => s.service === 'scraper_db')?.writer).toMatchObject({ state: 'stopped', errorKind: 'constraint_violation' });
     expect(status.sidecar.ready).toBe(false);
     expect((await get('/readyz')).status).toBe(503);
+  });
+
+  it('a stopped service cannot be verified: "could not verify: service behind", not drift, and no hang', async () => {
+    const verify = await runCli(['verify', '--service', 'scraper_db', '--wait-timeout', '2'], dbs.env);
+    expect(verify.code).toBe(3);
+    expect(verify.stderr).toMatch(/^scraper_db: could not verify: service behind \(its checkpoint \S+ did not reach \S+, where the legacy rows were read, within 2 s\)/);
+    const pass = await observed.verifier.nextPass();
+    expect(pass.services.find((s) => s.service === 'scraper_db')?.outcome).toMatchObject({ kind: 'behind', reason: expect.stringMatching(/^its writer is stopped: /) });
+    expect(pass.services.filter((s) => s.service !== 'scraper_db').every((s) => s.outcome.kind === 'verified')).toBe(true);
+    const status = (await (await get('/status')).json()) as StatusView;
+    expect(status.services.find((s) => s.service === 'scraper_db')?.drift).toMatchObject({ outcome: 'behind', driftRows: 0 });
   });
 });
