@@ -26,7 +26,8 @@ in a temporary directory and
   5. shows per service: lag in bytes and seconds, transactions/s, rows per table, drift,
      and backfill progress (redrawn in place on a terminal, a block every 5 s otherwise);
   6. after --duration seconds of streaming (or a key press on a terminal), rehearses the cutover
-     of one service: stop the writes to its legacy tables, wait-sync, verify, sequences, report;
+     of one service: stops the workload's writes to its legacy tables, then runs the runbook of
+     \`pgcarve cutover\` (frozen, sync, verify, sequences, still-frozen) and prints its report;
   7. stops everything and removes the temporary directory (also on Ctrl-C or a failure).
 
 Options:
@@ -40,8 +41,8 @@ Options:
   --http-port PORT    port of the HTTP API (default: a free one)
   --keep              leave PostgreSQL running with the data at the end and print the psql URLs
 
-Exits 0 when every step succeeded (backfill, streaming, and the rehearsal: sync, zero drift,
-sequences), 1 when the rehearsal failed or the demo was interrupted, 3 on another failure.`,
+Exits 0 when every step succeeded (backfill, streaming without a stopped writer or drift, and
+every step of the rehearsal), 1 when one did not or the demo was interrupted, 2 on bad options.`,
   async run(ctx) {
     const { values } = parseArgs({
       args: [...ctx.args],
