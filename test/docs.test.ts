@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/cli/commands.js';
+import { main } from '../src/cli/main.js';
+import { CONFIG_KEYS, CONFIG_FILE_KEY } from '../src/config/config.js';
+import { packageRoot } from '../src/package-root.js';
+import { PGCARVE_METRICS } from './deploy/metric-names.js';
+
+/** The README and `--help` say what the code does: every command, configuration key and metric. */
+const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+
+async function help(): Promise<string> {
+  let out = '';
+  await main(['--help'], { stdout: (t) => (out += t), stderr: () => undefined, installSignalHandlers: false, env: {} });
+  return out;
+}
+
+describe('documentation', () => {
+  it('the README and --help list every command', async () => {
+    const text = await help();
+    for (const command of COMMANDS) {
+      expect(readme, command.name).toContain(`\`pgcarve ${command.name}`);
+      expect(text).toContain(`  ${command.name} `);
+    }
+  });
+
+  it('the README configuration table lists every key', () => {
+    for (const key of [...CONFIG_KEYS, CONFIG_FILE_KEY]) expect(readme, key).toContain(`| \`${key}\` |`);
+  });
+
+  it('the README metrics table lists every metric the dashboard and alerts rely on', () => {
+    for (const { name } of PGCARVE_METRICS) expect(readme, name).toContain(`\`${name}\``);
+  });
+
+  it('the README states the two commands', () => {
+    expect(readme).toContain('npm ci && npm run demo');
+    expect(readme).toContain('npm ci && npm test');
+  });
+});
