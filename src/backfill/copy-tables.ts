@@ -56,8 +56,9 @@ interface TableRun {
  * Copies `job.tables` from the snapshot into the service databases through the mappings
  * (deriveUpsert: the very function streaming uses), `concurrency` workers in parallel. Work units
  * are (table, key range), largest tables first; a large table's ranges are copied by several
- * workers at once. Each worker streams pages through a cursor while it writes the previous page,
- * so memory holds about two pages per worker whatever the table size.
+ * workers at once. Each worker streams pages through a cursor, reading one page ahead and writing
+ * one behind the page it maps, so memory holds about three pages per worker (pages are bounded in
+ * rows and bytes) whatever the table size.
  *
  * Per table and service, persisted in the service database (backfill-state.ts): `copying` with
  * the snapshot LSN in the transaction that empties the table's owned target tables (a table is
@@ -178,12 +179,27 @@ async function copyRange(
   const services = new Set(plan.services);
   const pages = legacy.pages(plan, unit.range, job.page);
   let copied = 0;
+  const write = async (ops: ReadonlyMap<ServiceName, readonly TargetOp[]>, n: number): Promise<void> => {
+    for (const service of plan.services) {
+      const target = await session(service);
+      await target.write(ops.get(service) ?? [], (client) => addRowsCopied(client, job.slot, plan.table, n), true);
+    }
+    copied += n;
+    run.rowsDone += n;
+    for (const service of plan.services) {
+      job.observer.rowsCopied(service, plan.table, n);
+      job.observer.progress(service, plan.table, run.rowsDone, plan.rowsEstimated);
+    }
+  };
+  // Three stages overlap: the next page is read while this one is mapped, and mapped while the
+  // previous one is written. At most one page is read ahead and one written behind.
   let next = pages.next();
+  let writing: Promise<void> = Promise.resolve();
   try {
     for (;;) {
       const page = await next;
-      if (page.done || stopped()) return copied;
-      next = pages.next(); // read the next page while this one is written
+      if (page.done || stopped()) break;
+      next = pages.next();
       const ops = new Map<ServiceName, TargetOp[]>();
       const sink: OpSink = (service, op) => {
         if (!services.has(service)) return;
@@ -192,20 +208,15 @@ async function copyRange(
         list.push(op);
       };
       for (const values of page.value) deriveUpsert(job.routing, plan.routed, factory.row(values), undefined, 'insert', sink);
-      const n = page.value.length;
-      for (const service of plan.services) {
-        const target = await session(service);
-        await target.write(ops.get(service) ?? [], (client) => addRowsCopied(client, job.slot, plan.table, n), true);
-      }
-      copied += n;
-      run.rowsDone += n;
-      for (const service of plan.services) {
-        job.observer.rowsCopied(service, plan.table, n);
-        job.observer.progress(service, plan.table, run.rowsDone, plan.rowsEstimated);
-      }
+      await writing;
+      writing = write(ops, page.value.length);
+      writing.catch(() => undefined); // awaited on the next turn; not an unhandled rejection meanwhile
     }
+    await writing;
+    return copied;
   } finally {
-    // Let a read in flight finish (and its cursor close) before the session is used again.
+    // Let a read or write in flight finish (and the cursor close) before the sessions are used again.
+    await writing.catch(() => undefined);
     await next.catch(() => undefined);
     await pages.return(undefined).catch(() => undefined);
   }
