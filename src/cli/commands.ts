@@ -1,4 +1,5 @@
 import { backfillCommand } from './backfill-command.js';
+import { benchCommand } from './bench-command.js';
 import type { Command } from './command.js';
 import { cutoverCommand } from './cutover-command.js';
 import { demoCommand } from './demo-command.js';
@@ -9,4 +10,4 @@ import { verifyCommand } from './verify-command.js';
 import { waitSyncCommand } from './wait-sync-command.js';
 
 /** Every CLI command, in the order `pgcarve --help` lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, migrateCommand, waitSyncCommand, statusCommand, verifyCommand, cutoverCommand, backfillCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [runCommand, migrateCommand, waitSyncCommand, statusCommand, verifyCommand, cutoverCommand, backfillCommand, demoCommand, benchCommand];
