@@ -212,7 +212,7 @@ export class Router {
       derive();
     } catch (error) {
       const failure = error instanceof PgcarveError ? error : new PgcarveError('mapping_threw', String(error), { cause: error });
-      for (const service of routed.services) {
+      for (const service of routed.services.filter((s) => !this.held.has(s))) {
         this.buffers.set(service, []);
         await this.writers.get(service)?.push({ kind: 'fail', error: failure });
       }

@@ -1,7 +1,7 @@
 /**
  * Backfill rate against the plain-copy baseline, on one machine and one PostgreSQL 17 server:
  *
- *   npx tsx test/backfill/backfill-bench.ts [scale]        (default scale 20000: ~160k rows, ~100 MB)
+ *   npx tsx test/backfill/backfill-bench.ts [scale]        (default scale 20000: about 194k rows, 142 MiB with indexes and TOAST)
  *
  * Baseline: what `pg_dump --data-only legacy | psql copy` does, table by table: `COPY t TO STDOUT`
  * from the legacy database piped into `COPY t FROM STDIN` of an empty copy of its schema, with the
