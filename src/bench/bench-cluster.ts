@@ -52,6 +52,9 @@ export async function startBenchCluster(): Promise<EmbeddedCluster> {
       max_replication_slots: '30',
       max_wal_senders: '30',
       wal_receiver_status_interval: '1',
+      // The launcher waits this long before restarting a subscription's worker: the benchmark
+      // disables and enables subscriptions between runs, and must not time that wait.
+      wal_retrieve_retry_interval: '50ms',
       max_wal_size: '4GB',
       wal_writer_delay: '10ms',
       shared_buffers: '512MB',
