@@ -1,15 +1,6 @@
 import { parseArgs } from 'node:util';
-import { LEGACY_RULES } from '../../mappings/index.js';
-import { close, createApp, listen } from '../http/http-server.js';
-import { mountApi } from '../http/api-routes.js';
-import { sidecarApi } from '../http/sidecar-api.js';
-import { PgcarveMetrics } from '../metrics/metrics.js';
-import { SourcePoller } from '../metrics/source-poller.js';
-import { ContinuousVerifier, writerViews } from '../verify/continuous-verifier.js';
-import { combineObservers } from '../backfill/backfill-observer.js';
-import { Backfill } from '../backfill/backfill.js';
 import { progressOutput } from '../backfill/progress-log.js';
-import { Sidecar } from '../sidecar.js';
+import { startRuntime } from '../runtime.js';
 import { EXIT, type Command } from './command.js';
 
 export const runCommand: Command = {
@@ -26,36 +17,19 @@ SIGTERM or SIGINT drains: the in-flight batch rolls back, positions are kept, ex
     const config = ctx.config();
     // On a terminal the backfill draws progress bars and the log lines go above them.
     const { log, observer } = progressOutput(process.stderr, config.logLevel);
-    const metrics = new PgcarveMetrics();
-    const backfill = new Backfill({ config, log, observer: combineObservers(observer, metrics.backfill) });
-    const sidecar = new Sidecar({ config, rules: LEGACY_RULES, log, backfill, observer: metrics });
-    // Beside the sidecar: the legacy WAL position and slot state, and the continuous drift check.
-    const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
-    metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
-    const verifier = new ContinuousVerifier({
-      legacyUrl: config.legacyUrl,
-      serviceUrls: config.serviceUrls,
-      slot: config.slot,
-      routing: sidecar.routing,
-      intervalSeconds: config.driftIntervalSeconds,
-      canRun: () => sidecar.phase === 'streaming',
-      ...writerViews(sidecar.writers),
-      observer: metrics,
-      log,
-    });
-    const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
-    const { server, port } = await listen(app, config.httpPort);
-    log.info(`HTTP API listening on port ${port}`, { port });
-    const beside = new AbortController();
-    const loops = [poller.run(beside.signal), verifier.run(beside.signal)];
+    const runtime = await startRuntime({ config, log, backfillObserver: observer });
+    log.info(`HTTP API listening on port ${runtime.httpPort}`, { port: runtime.httpPort });
+    const stop = (): void => void runtime.stop();
+    ctx.stopSignal.addEventListener('abort', stop, { once: true });
+    if (ctx.stopSignal.aborted) stop();
     try {
-      await sidecar.run(ctx.stopSignal);
+      // Resolves once SIGTERM/SIGINT has drained the sidecar; rejects on a failure it cannot retry.
+      await runtime.finished;
       log.info('stopped');
       return EXIT.ok;
     } finally {
-      beside.abort();
-      await Promise.all(loops);
-      await close(server);
+      ctx.stopSignal.removeEventListener('abort', stop);
+      await runtime.stop();
     }
   },
 };

@@ -11,7 +11,7 @@ import { startWorkload, type Workload } from '../workload/live-workload.js';
 import { seedLegacy } from '../workload/seed.js';
 import { BackfillTally } from './backfill-tally.js';
 import { describeRehearsal, rehearseCutover } from './cutover-rehearsal.js';
-import { startPipeline, type Pipeline } from './demo-pipeline.js';
+import { startRuntime, type Runtime } from '../runtime.js';
 import { waitForKey, type KeyInput } from './key-press.js';
 import { formatCount, LiveView, type DemoFrame, type DriftCell, type ViewStream } from './live-view.js';
 import { RateMeter } from './rate-meter.js';
@@ -131,7 +131,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
 
   let cluster: EmbeddedCluster | undefined;
   let workload: Workload | undefined;
-  let pipeline: Pipeline | undefined;
+  let pipeline: Runtime | undefined;
   let counts: TargetRowCounts | undefined;
   let refresh: NodeJS.Timeout | undefined;
   let stage = 'starting';
@@ -210,7 +210,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
 
     stage = 'backfill';
     const backfillStart = Date.now();
-    pipeline = await startPipeline({
+    pipeline = await startRuntime({
       config,
       log,
       backfillObserver: tally,
@@ -219,6 +219,10 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
         error: () => undefined,
         stateChanged: () => undefined,
       },
+      // The demo's own API is for this machine only, its metrics are the engine's alone.
+      httpHost: '127.0.0.1',
+      defaultMetrics: false,
+      pollIntervalMs: 1_000,
     });
     const api = `http://127.0.0.1:${pipeline.httpPort}`;
     view.event(`sidecar started: slot ${SLOT}; HTTP API on ${api} (${api}/status, ${api}/metrics, ${api}/sync)`);

@@ -1,30 +1,36 @@
-import { LEGACY_RULES } from '../../mappings/index.js';
-import { Backfill } from '../backfill/backfill.js';
-import { combineObservers, type BackfillObserver } from '../backfill/backfill-observer.js';
-import type { Config } from '../config/config.js';
-import type { PgcarveError } from '../errors/pgcarve-error.js';
-import { mountApi } from '../http/api-routes.js';
-import { close, createApp, listen } from '../http/http-server.js';
-import { sidecarApi } from '../http/sidecar-api.js';
-import type { Logger } from '../log.js';
-import { PgcarveMetrics } from '../metrics/metrics.js';
-import { SourcePoller } from '../metrics/source-poller.js';
-import type { ServiceName } from '../router/service.js';
-import { Sidecar } from '../sidecar.js';
-import type { WriterObserver, WriterState } from '../targets/target-writer.js';
-import { ContinuousVerifier, writerViews } from '../verify/continuous-verifier.js';
-import type { DriftReport } from '../verify/drift-report.js';
+import { LEGACY_RULES } from '../mappings/index.js';
+import { Backfill } from './backfill/backfill.js';
+import { combineObservers, type BackfillObserver } from './backfill/backfill-observer.js';
+import type { Config } from './config/config.js';
+import type { PgcarveError } from './errors/pgcarve-error.js';
+import { mountApi } from './http/api-routes.js';
+import { close, createApp, listen } from './http/http-server.js';
+import { sidecarApi } from './http/sidecar-api.js';
+import type { Logger } from './log.js';
+import { PgcarveMetrics } from './metrics/metrics.js';
+import { SourcePoller } from './metrics/source-poller.js';
+import type { ServiceName } from './router/service.js';
+import { Sidecar } from './sidecar.js';
+import type { WriterObserver, WriterState } from './targets/target-writer.js';
+import { ContinuousVerifier, writerViews } from './verify/continuous-verifier.js';
+import type { DriftReport } from './verify/drift-report.js';
 
-export interface PipelineOptions {
+export interface RuntimeOptions {
   readonly config: Config;
   readonly log: Logger;
-  /** The demo's own observers (its view); the metrics are wired in here. */
-  readonly backfillObserver: BackfillObserver;
-  readonly writerObserver: WriterObserver;
+  /** More observers (progress output, the demo's view); the metrics are always wired in. */
+  readonly backfillObserver?: BackfillObserver;
+  readonly writerObserver?: WriterObserver;
+  /** Export prom-client's process metrics (off where several runtimes share a process). */
+  readonly defaultMetrics?: boolean;
+  /** Where the HTTP API listens (all interfaces by default, for the Kubernetes probes). */
+  readonly httpHost?: string;
+  /** How often the legacy WAL position and slot state are read. */
+  readonly pollIntervalMs?: number;
 }
 
-/** Everything `pgcarve run` runs, in this process: what the demo drives and shows. */
-export interface Pipeline {
+/** Everything `pgcarve run` runs: the sidecar and what stands beside it. */
+export interface Runtime {
   readonly sidecar: Sidecar;
   readonly httpPort: number;
   /** Resolves when the sidecar streams (after its backfill); rejects if it fails before. */
@@ -46,14 +52,14 @@ function writerObservers(...observers: readonly WriterObserver[]): WriterObserve
 }
 
 /**
- * The demo's composition root, wired as `pgcarve run` wires the sidecar: backfill, sidecar,
- * metrics, source poller, continuous drift check and the HTTP API (on `config.httpPort`).
- * Everything the demo needs from the engine passes through here.
+ * The composition root of `pgcarve run` (and of the demo, which runs the same in its process):
+ * backfill, sidecar, metrics, source poller, continuous drift check and the HTTP API on
+ * `config.httpPort`. Everything else receives what it needs from here.
  */
-export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, log } = options;
-  const metrics = new PgcarveMetrics({ defaultMetrics: false });
-  const backfill = new Backfill({ config, log, observer: combineObservers(options.backfillObserver, metrics.backfill) });
+  const metrics = new PgcarveMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const backfill = new Backfill({ config, log, observer: options.backfillObserver ? combineObservers(options.backfillObserver, metrics.backfill) : metrics.backfill });
   let onStreaming: () => void = () => undefined;
   const streamingStarted = new Promise<void>((resolve) => (onStreaming = resolve));
   const sidecar = new Sidecar({
@@ -61,12 +67,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     rules: LEGACY_RULES,
     log,
     backfill,
-    observer: writerObservers(metrics, options.writerObserver),
+    observer: options.writerObserver ? writerObservers(metrics, options.writerObserver) : metrics,
     onPhase: (phase) => {
       if (phase === 'streaming') onStreaming();
     },
   });
-  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: 1_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
+  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 2_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
   const verifier = new ContinuousVerifier({
     legacyUrl: config.legacyUrl,
     serviceUrls: config.serviceUrls,
@@ -81,7 +87,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
 
   const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
-  const { server, port } = await listen(app, config.httpPort, '127.0.0.1');
+  const { server, port } = await listen(app, config.httpPort, options.httpHost ?? '0.0.0.0');
 
   const stopper = new AbortController();
   const running = sidecar.run(stopper.signal);
