@@ -3,6 +3,7 @@ import { Backfill } from '../backfill/backfill.js';
 import type { Config } from '../config/config.js';
 import { emitFence, waitForFence } from '../fence.js';
 import { silentLogger } from '../log.js';
+import type { Lsn } from '../lsn.js';
 import { Sidecar } from '../sidecar.js';
 
 /** A pgcarve sidecar in this process, as `pgcarve run` wires its engine (without HTTP and metrics). */
@@ -41,11 +42,11 @@ export async function fenceAndWait(config: Config, timeoutMs: number): Promise<b
  * Starts pgcarve on an existing slot with a backlog behind a fence already written, and returns
  * the milliseconds from start until every service has applied up to the fence.
  */
-export async function timeDrain(config: Config, fenceLsn: bigint, timeoutMs: number): Promise<number> {
+export async function timeDrain(config: Config, fenceLsn: Lsn, timeoutMs: number): Promise<number> {
   const started = performance.now();
   const sidecar = startSidecar(config);
   try {
-    const result = await waitForFence(config.serviceUrls, config.slot, fenceLsn as Parameters<typeof waitForFence>[2], timeoutMs, { intervalMs: 10 });
+    const result = await waitForFence(config.serviceUrls, config.slot, fenceLsn, timeoutMs, { intervalMs: 10 });
     if (!result.reached) throw new Error(`pgcarve did not drain the backlog within ${timeoutMs} ms`);
     return performance.now() - started;
   } finally {
