@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { SourceValue, TextValue } from '../router/mapping.js';
@@ -73,10 +77,31 @@ export class BatchApplier {
       onConflict === 'nothing' || nonKey.length === 0
         ? 'DO NOTHING'
         : `DO UPDATE SET ${nonKey.map((c) => `${id(c)} = EXCLUDED.${id(c)}`).join(', ')}`;
-    const sql = `INSERT INTO ${id(shape.name)} (${columns.map(id).join(', ')}) SELECT ${columns
-      .map((c) => `u.${id(c)}::${this.type(shape, c)}`)
-      .join(', ')} FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${columns.map(id).join(', ')}) ON CONFLICT (${shape.key.map(id).join(', ')}) ${conflict}`;
+    const select = `SELECT ${columns.map((c) => `u.${id(c)}::${this.type(shape, c)}`).join(', ')}`;
+    const target = `INSERT INTO ${id(shape.name)} (${columns.map(id).join(', ')})`;
+    const onKey = `ON CONFLICT (${shape.key.map(id).join(', ')}) ${conflict}`;
+    if (rows.length >= COPY_THRESHOLD) {
+      // Large groups: COPY the text into a temporary staging table, then one INSERT … SELECT.
+      // Measured by `npm run bench` (apply strategies): about twice the rate of unnest at 10k rows.
+      const staging = await this.staging(client, shape.name, columns);
+      await pipeline(Readable.from(copyText(columns, rows)), client.query(copyFrom(`COPY ${staging} (${columns.map(id).join(', ')}) FROM STDIN`)));
+      await this.run(client, `${target} ${select} FROM ${staging} AS u ${onKey}`, []);
+      await client.query(`TRUNCATE ${staging}`);
+      return;
+    }
+    const sql = `${target} ${select} FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${columns.map(id).join(', ')}) ${onKey}`;
     await this.run(client, sql, columns.map((c) => rows.map((r) => (r[c] ?? null) as TextValue)));
+  }
+
+  /**
+   * A temporary table of text columns named after `columns`, emptied at commit and after use.
+   * Created with IF NOT EXISTS each time rather than remembered: a rollback of the transaction
+   * that created it also removes it.
+   */
+  private async staging(client: pg.ClientBase, table: string, columns: readonly string[]): Promise<string> {
+    const name = client.escapeIdentifier(`pgcarve_staging_${table}_${columns.length}`);
+    await client.query(`CREATE TEMPORARY TABLE IF NOT EXISTS ${name} (${columns.map((c) => `${client.escapeIdentifier(c)} text`).join(', ')}) ON COMMIT DELETE ROWS`);
+    return `pg_temp.${name}`;
   }
 
   /** Updates rows that carry unchanged-TOAST columns, grouped by the set of columns they send. */
@@ -112,11 +137,39 @@ export class BatchApplier {
   }
 
   private async run(client: pg.ClientBase, text: string, values: readonly (readonly TextValue[])[]): Promise<pg.QueryResult> {
+    // Named after the statement's text: prepared statements belong to the connection, which
+    // several appliers may share one after the other.
     let name = this.statementNames.get(text);
     if (name === undefined) {
-      name = `pgcarve_${this.statementNames.size}`;
+      name = `pgcarve_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
       this.statementNames.set(text, name);
     }
     return await client.query({ name, text, values: values as unknown[] });
   }
+}
+
+/** Groups at least this large are written through COPY and a staging table instead of unnest. */
+const COPY_THRESHOLD = 256;
+
+/** COPY's text format: tab-separated, `\\N` for NULL, backslash escapes for the special characters. */
+function* copyText(columns: readonly string[], rows: readonly Readonly<Record<string, SourceValue>>[]): Generator<string> {
+  let chunk = '';
+  for (const row of rows) {
+    let line = '';
+    for (let i = 0; i < columns.length; i += 1) {
+      const value = row[columns[i] as string];
+      if (i > 0) line += '\t';
+      line += value === null || value === undefined ? '\\N' : escapeCopy(value);
+    }
+    chunk += `${line}\n`;
+    if (chunk.length >= 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function escapeCopy(value: string): string {
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
 }
