@@ -230,10 +230,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const result = await measureApplyStrategies(target, sizes.applyBatchRows, sizes.applyRepetitions);
     const best = Math.max(result.unnest.median, result.values.median, result.copy.median);
     const detail = (what: string): string => `${what}: upsert of ${sizes.applyBatchRows.toLocaleString('en-US')} activity_logs-shaped rows (half existing keys) in one transaction, ${sizes.applyRepetitions} repetitions; ratio = vs the fastest`;
-    const row = (name: BenchRowName, stats: typeof result.unnest, what: string): BenchRow => ({ name, unit: 'rows/s', detail: detail(what), pgcarve: stats, ratio: stats.median / best, ...(name === 'apply strategy: unnest arrays' ? { goal: 'current strategy' } : {}) });
-    rows.set('apply strategy: unnest arrays', row('apply strategy: unnest arrays', result.unnest, 'INSERT ... SELECT FROM unnest($1::text[], ...) ON CONFLICT (current BatchApplier)'));
+    const row = (name: BenchRowName, stats: typeof result.unnest, what: string): BenchRow => ({ name, unit: 'rows/s', detail: detail(what), pgcarve: stats, ratio: stats.median / best, ...(name === 'apply strategy: unnest arrays' ? { goal: 'BatchApplier < 256 rows' } : name === 'apply strategy: COPY + INSERT SELECT' ? { goal: 'BatchApplier ≥ 256 rows' } : {}) });
+    rows.set('apply strategy: unnest arrays', row('apply strategy: unnest arrays', result.unnest, 'INSERT ... SELECT FROM unnest($1::text[], ...) ON CONFLICT (BatchApplier for groups under 256 rows)'));
     rows.set('apply strategy: multi-row VALUES', row('apply strategy: multi-row VALUES', result.values, 'INSERT ... VALUES ($1::bigint, ...), ... ON CONFLICT'));
-    rows.set('apply strategy: COPY + INSERT SELECT', row('apply strategy: COPY + INSERT SELECT', result.copy, 'COPY into a temporary staging table, then INSERT ... SELECT ... ON CONFLICT'));
+    rows.set('apply strategy: COPY + INSERT SELECT', row('apply strategy: COPY + INSERT SELECT', result.copy, 'COPY into a temporary staging table, then INSERT ... SELECT ... ON CONFLICT (BatchApplier for groups of 256 rows and more)'));
     progress(`  unnest ${rate(result.unnest.median)}, VALUES ${rate(result.values.median)}, COPY ${rate(result.copy.median)}`);
   }
 
