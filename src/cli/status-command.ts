@@ -9,6 +9,7 @@ import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
 import { RoutingTable } from '../router/routing-table.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { EXIT, type Command } from './command.js';
+import { formatBytes } from '../bytes.js';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -83,18 +84,6 @@ async function fetchSidecarStatus(port: number): Promise<StatusView | undefined>
   }
 }
 
-export function formatBytes(bytes: number | null): string {
-  if (bytes === null) return '-';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

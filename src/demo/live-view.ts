@@ -1,4 +1,5 @@
 import type { ServiceName } from '../router/service.js';
+import { formatBytes } from '../bytes.js';
 
 /** How the last drift check of a service ended, as the view shows it. */
 export type DriftCell =
@@ -48,17 +49,6 @@ export interface ViewStream {
   readonly columns?: number;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');

@@ -49,15 +49,19 @@ export function mountApi(app: Express, deps: ApiDeps): void {
     res.set('Cache-Control', 'no-store').json(await deps.status());
   });
 
-  app.post('/fence', async (_req: Request, res: Response) => {
-    let fence: Lsn;
+  /** Writes a fence, or answers 503 saying why it could not (and returns undefined). */
+  const fenceOr503 = async (res: Response): Promise<Lsn | undefined> => {
     try {
-      fence = await deps.fence();
+      return await deps.fence();
     } catch (error) {
       res.status(503).json({ error: safeMessage(classify(error, 'writing a fence into the legacy database').message) });
-      return;
+      return undefined;
     }
-    res.json({ fenceLsn: formatLsn(fence) });
+  };
+
+  app.post('/fence', async (_req: Request, res: Response) => {
+    const fence = await fenceOr503(res);
+    if (fence !== undefined) res.json({ fenceLsn: formatLsn(fence) });
   });
 
   app.get('/sync', async (req: Request, res: Response) => {
@@ -75,13 +79,8 @@ export function mountApi(app: Express, deps: ApiDeps): void {
     res.on('close', () => {
       if (!res.writableEnded) gone.abort();
     });
-    let fence: Lsn;
-    try {
-      fence = await deps.fence();
-    } catch (error) {
-      res.status(503).json({ error: safeMessage(classify(error, 'writing a fence into the legacy database').message) });
-      return;
-    }
+    const fence = await fenceOr503(res);
+    if (fence === undefined) return;
     const started = Date.now();
     const outcome = await deps.sync(fence, timeout.seconds * 1000, gone.signal);
     if (gone.signal.aborted) return;
