@@ -3,7 +3,7 @@ import type { Config } from './config/config.js';
 import { classify } from './errors/classify.js';
 import { PgcarveError } from './errors/pgcarve-error.js';
 import type { Logger } from './log.js';
-import { formatLsn, lsnDistance, maxLsn, minLsn, parseLsn, ZERO_LSN, type Lsn } from './lsn.js';
+import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
 import type { LegacyTableRule } from './router/mapping.js';
 import { Router } from './router/router.js';
 import { RoutingTable } from './router/routing-table.js';
@@ -307,4 +307,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export { parseLsn };
