@@ -1,6 +1,7 @@
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
+import { PgcarveError } from '../errors/pgcarve-error.js';
 import { PgoutputDecoder } from './pgoutput-decoder.js';
 import type { PgoutputEvent } from './pgoutput-events.js';
 
@@ -107,7 +108,7 @@ export class ReplicationStream {
       subscribed.catch(() => undefined);
       await Promise.race([subscribed, failure, stopped]);
       // subscribe() resolves when the COPY ends: by stop(), or by the server closing it.
-      if (!this.stopRequested && !service.isStop()) throw new Error('the replication connection ended');
+      if (!this.stopRequested && !service.isStop()) throw new PgcarveError('connection_lost', 'the legacy server ended the replication stream');
     } catch (error) {
       if (this.stopRequested) return;
       throw classify(error, `replication stream of slot ${this.options.slot}`);
