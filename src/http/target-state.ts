@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { readBackfillStates } from '../backfill/backfill-state.js';
 import { readCutOver } from '../cutover/cutover-marker.js';
 import { classify } from '../errors/classify.js';
 import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
@@ -35,23 +36,20 @@ export async function readTargetState(url: string, slot: string): Promise<Target
       `SELECT lsn::text AS lsn, to_char(commit_time AT TIME ZONE 'UTC', ${ISO}) AS commit_time FROM pgcarve.checkpoint WHERE slot = $1`,
       [slot],
     );
-    const backfill = await client.query<{ source_table: string; state: string; rows_copied: string; rows_estimated: string | null; updated_at: string }>(
-      `SELECT source_table, state, rows_copied::text, rows_estimated::text, to_char(updated_at AT TIME ZONE 'UTC', ${ISO}) AS updated_at
-         FROM pgcarve.backfill WHERE slot = $1 ORDER BY source_table`,
-      [slot],
-    );
+    // The backfill's own reader, so status shows each table as `run` interprets its state.
+    const backfill = await readBackfillStates(client, slot);
     const cutOverAt = await readCutOver(client, slot);
     const row = checkpoint.rows[0];
     return {
       cutOverAt: cutOverAt ?? null,
       checkpoint: row ? parseLsn(row.lsn) : ZERO_LSN,
       lastCommitTime: row?.commit_time ?? null,
-      backfill: backfill.rows.map((b) => ({
-        table: b.source_table,
-        state: b.state,
-        rowsCopied: Number(b.rows_copied),
-        rowsEstimated: b.rows_estimated === null ? null : Number(b.rows_estimated),
-        updatedAt: b.updated_at,
+      backfill: backfill.map((b) => ({
+        table: b.table,
+        state: b.kind,
+        rowsCopied: b.rowsCopied,
+        rowsEstimated: b.rowsEstimated ?? null,
+        updatedAt: b.updatedAt.toISOString(),
       })),
     };
   } catch (error) {
