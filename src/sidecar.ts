@@ -10,7 +10,7 @@ import { RoutingTable } from './router/routing-table.js';
 import { SERVICES, type ServiceName } from './router/service.js';
 import { ReplicationStream } from './source/replication-stream.js';
 import { checkSource, createSlot, ensurePublication, readSlot, type CreatedSlot } from './source/slot.js';
-import { TargetWriter, nullObserver, type WriterObserver, type WriterState } from './targets/target-writer.js';
+import { TargetWriter, type WriterObserver, type WriterState } from './targets/target-writer.js';
 import type { BackfillFloors } from './backfill/backfill-floors.js';
 
 export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped';
@@ -96,7 +96,7 @@ export class Sidecar {
           maxTransactions: config.batchMaxTransactions,
           maxLatencyMs: config.batchMaxLatencyMs,
           log: log.child({ service }),
-          observer: options.observer ?? nullObserver,
+          observer: options.observer,
         }),
     );
     this.router = new Router(

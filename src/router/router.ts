@@ -44,7 +44,6 @@ export class Router {
   private readonly writers: ReadonlyMap<ServiceName, WriterPort>;
   private inTransaction = false;
   private fence = false;
-  private lastCommitEnd: Lsn | undefined;
   /** The commit LSN of the transaction in progress, and the backfill floors it is compared with. */
   private finalLsn: Lsn | undefined;
   private floors: BackfillFloors = NO_FLOORS;
@@ -89,7 +88,6 @@ export class Router {
       case 'commit':
         await this.flushAll();
         this.inTransaction = false;
-        this.lastCommitEnd = event.endLsn;
         await this.broadcast({ kind: 'commit', endLsn: event.endLsn, commitTimeMs: pgTimeToMs(event.commitTime), fence: this.fence });
         return;
       case 'relation':

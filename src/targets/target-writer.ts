@@ -85,7 +85,6 @@ export class TargetWriter {
   private batchEnd: { readonly endLsn: Lsn; readonly commitTimeMs: number } | undefined;
   private batchChanges = new Map<string, number>();
   private forcePersist = false;
-  private loopError: ((error: unknown) => void) | undefined;
   private readonly observer: WriterObserver;
 
   constructor(private readonly options: TargetWriterOptions) {
