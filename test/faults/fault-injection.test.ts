@@ -23,7 +23,8 @@ import { auditFindings, installAudit } from './write-audit.js';
  * never restarted) gets PGCARVE_FAULTS faults (default 30), in a seeded random order: walsender
  * terminated, every target connection terminated, a target table locked until its writer's queue
  * is full and then that writer terminated, the server restarted cleanly, connections cut or
- * stalled at the test's TCP proxies. After each, a fence measures the recovery. At the end every
+ * stalled at the test's TCP proxies, and three kills in quick succession (the later ones land
+ * during the recovery from the first). After each, a fence measures the recovery. At the end every
  * target equals the oracle, the audit trigger saw each row written once, and the sidecar is ready.
  *
  * PGCARVE_FAULTS=200 PGCARVE_FAULT_BUDGET_SECONDS=900 runs longer; PGCARVE_FAULT_SEED repeats an order.

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
 import { SERVICES, type ServiceName } from '../../src/router/service.js';
 import type { Sidecar } from '../../src/sidecar.js';
@@ -13,9 +14,9 @@ import type { TcpProxy } from './tcp-proxy.js';
  * The failures a production database produces, as the fault-injection suite injects them into a
  * running sidecar. Each inject returns once the fault has been lifted (at once for a kill).
  */
-export type FaultKind = 'walsender-terminate' | 'target-terminate' | 'lock-backpressure' | 'server-restart' | 'proxy-cut' | 'proxy-stall';
+export type FaultKind = 'walsender-terminate' | 'target-terminate' | 'lock-backpressure' | 'server-restart' | 'proxy-cut' | 'proxy-stall' | 'kills-during-recovery';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['walsender-terminate', 'target-terminate', 'lock-backpressure', 'server-restart', 'proxy-cut', 'proxy-stall'];
+export const FAULT_KINDS: readonly FaultKind[] = ['walsender-terminate', 'target-terminate', 'lock-backpressure', 'server-restart', 'proxy-cut', 'proxy-stall', 'kills-during-recovery'];
 
 /**
  * Proxies: one in front of the legacy database (the sidecar's DATABASE_URL_LEGACY: its setup
@@ -52,9 +53,11 @@ export async function injectFault(ctx: FaultContext, kind: FaultKind, occurrence
     case 'server-restart':
       return await restartServer(ctx);
     case 'proxy-cut':
-      return cutProxies(ctx, occurrence);
+      return await cutProxies(ctx, occurrence);
     case 'proxy-stall':
       return await stallProxy(ctx, occurrence);
+    case 'kills-during-recovery':
+      return await killsDuringRecovery(ctx);
   }
 }
 
@@ -143,11 +146,17 @@ async function restartServer(ctx: FaultContext): Promise<FaultOutcome> {
   return { detail: `clean restart on port ${ctx.cluster.port}: fast shutdown ${stoppedAt - started} ms, start ${Date.now() - stoppedAt} ms`, liftedAt: Date.now() };
 }
 
-function cutProxies(ctx: FaultContext, occurrence: number): FaultOutcome {
+/** Cuts the legacy proxy's connections, every target proxy's, or both, once they are open. */
+async function cutProxies(ctx: FaultContext, occurrence: number): Promise<FaultOutcome> {
   const variant = occurrence % 3;
-  const targets = Object.values(ctx.targetProxies);
+  const proxies = [...(variant !== 1 ? [ctx.legacyProxy] : []), ...(variant !== 0 ? Object.values(ctx.targetProxies) : [])];
+  await waitFor('the sidecar\'s connections to be open through the proxies', () => proxies.every((p) => p.connections > 0), 30_000);
+  return cutNow(ctx, variant);
+}
+
+function cutNow(ctx: FaultContext, variant: number): FaultOutcome {
   const cutLegacy = variant !== 1 ? ctx.legacyProxy.cutAll() : 0;
-  const cutTargets = variant !== 0 ? targets.reduce((n, p) => n + p.cutAll(), 0) : 0;
+  const cutTargets = variant !== 0 ? Object.values(ctx.targetProxies).reduce((n, p) => n + p.cutAll(), 0) : 0;
   const what = ['legacy', 'targets', 'legacy and targets'][variant];
   return { detail: `cut ${what} connections at the proxy: ${cutLegacy} legacy, ${cutTargets} target`, liftedAt: Date.now() };
 }
@@ -160,4 +169,20 @@ async function stallProxy(ctx: FaultContext, occurrence: number): Promise<FaultO
   const open = proxy.connections;
   await proxy.stall(ms);
   return { detail: `stalled ${round % 2 === 0 ? 'legacy' : service} connections (${open} open) for ${ms} ms`, liftedAt: Date.now() };
+}
+
+/**
+ * The walsender, then every target connection, then the legacy proxy's connections, each 0-400 ms
+ * after the previous: the later ones land while the sidecar is still recovering from the first
+ * (reconnecting, rebuilding writers, restarting the stream).
+ */
+async function killsDuringRecovery(ctx: FaultContext): Promise<FaultOutcome> {
+  const first = await terminateWalsender(ctx);
+  const gap1 = ctx.rng.int(0, 400);
+  await sleep(gap1);
+  const second = await terminateTargets(ctx);
+  const gap2 = ctx.rng.int(0, 400);
+  await sleep(gap2);
+  const third = cutNow(ctx, 0);
+  return { detail: `${first.detail}; ${gap1} ms later ${second.detail}; ${gap2} ms later ${third.detail}`, liftedAt: Date.now() };
 }
