@@ -363,7 +363,7 @@ export class Sidecar {
     if (this.probes.has(writer)) return;
     const stopping = this.runSignal;
     const probe = (async () => {
-      let delay = 100;
+      let delay = writer.rejoinDelayMs();
       while (writer.state.kind === 'behind' && !stopping.aborted) {
         await sleep(delay, stopping);
         if (stopping.aborted) return;
@@ -374,7 +374,7 @@ export class Sidecar {
           return;
         }
         writer.log.debug(`${writer.service} is not healthy yet: ${problem.message}`);
-        delay = Math.min(5_000, delay * 2);
+        delay = Math.min(2_000, delay * 2);
       }
     })().finally(() => this.probes.delete(writer));
     this.probes.set(writer, probe);

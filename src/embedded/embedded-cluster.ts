@@ -226,10 +226,16 @@ export class EmbeddedCluster {
     if (!child) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, 20_000);
     await gone;
     clearTimeout(timer);
     this.child = undefined;
+    // After a SIGKILL, backends keep the shared memory until they notice: a start would fail.
+    for (let i = 0; killed && i < 100 && this.backendsAlive(); i += 1) await new Promise((r) => setTimeout(r, 100));
   }
 
   /** SIGKILL of the postmaster: the hardest crash. Children exit on their own when they notice. */

@@ -53,7 +53,10 @@ function envInt(name: string, fallback: number): number {
 
 beforeAll(async () => {
   // A cluster of this file's own: it is restarted under the sidecar.
-  cluster = await EmbeddedCluster.create({ name: 'faults' });
+  // Legacy and targets share this server: a fast shutdown makes the walsender wait for the
+  // sidecar to confirm everything sent, which it cannot while its targets (here, the same server)
+  // are going down too; a short wal_sender_timeout ends that wait in seconds rather than a minute.
+  cluster = await EmbeddedCluster.create({ name: 'faults', settings: { wal_sender_timeout: '5s' } });
   dbs = await createTestDatabases({ adminUrl: cluster.url() });
   legacyProxy = await TcpProxy.start({ upstreamPort: cluster.port });
   for (const service of SERVICES) targetProxies[service] = await TcpProxy.start({ upstreamPort: cluster.port });
