@@ -56,7 +56,7 @@ it('a writer terminated while the router waits on its full queue loses nothing',
     } finally {
       await legacy.end();
     }
-    const [end] = await query<{ lsn: string }>(dbs.legacyUrl, 'SELECT pg_current_wal_lsn()::text AS lsn');
+    const [end] = await query<{ lsn: string }>(dbs.legacyUrl, 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
     const endLsn = parseLsn(end?.lsn ?? '0/0');
 
     // The scraper writer waits on the lock with a piece in its open transaction; its queue fills and

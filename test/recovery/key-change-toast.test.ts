@@ -52,7 +52,7 @@ describe.each([
        BEGIN; DELETE FROM messages WHERE id = 2; UPDATE messages SET id = 2, tokens = 5 WHERE id = 1; COMMIT;
        INSERT INTO roles (id, name) VALUES (1, 'after')`,
     );
-    const [end] = await query<{ lsn: string }>(dbs.legacyUrl, 'SELECT pg_current_wal_lsn()::text AS lsn');
+    const [end] = await query<{ lsn: string }>(dbs.legacyUrl, 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
     const writer = running.sidecar.writers.find((w) => w.service === 'ai_research_db');
     await waitFor('ai_research_db to stop or apply everything', async () => writer?.state.kind === 'stopped' || (await checkpoint()) >= parseLsn(end?.lsn ?? '0/0'), 60_000);
 
