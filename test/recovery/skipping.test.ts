@@ -46,12 +46,12 @@ describe('a fail while skipping replayed transactions', () => {
       maxLatencyMs: 0,
       log: silentLogger,
     });
-    await writer.connect();
+    const session = await writer.openSession();
     const controller = new AbortController();
-    const run = writer.run(controller.signal);
+    const run = writer.runSession(session, controller.signal);
     const transaction = (finalLsn: Lsn, endLsn: Lsn): void => {
-      void writer.push({ kind: 'begin', finalLsn, commitTimeMs: Date.now() });
-      void writer.push({ kind: 'commit', endLsn, commitTimeMs: Date.now(), fence: false });
+      void session.push({ kind: 'begin', finalLsn, commitTimeMs: Date.now() });
+      void session.push({ kind: 'commit', endLsn, commitTimeMs: Date.now(), fence: false });
     };
     const reached = (lsn: Lsn) => () => writer.position() >= lsn || writer.state.kind === 'stopped';
     try {
@@ -60,9 +60,9 @@ describe('a fail while skipping replayed transactions', () => {
       expect(writer.state.kind).toBe('running');
 
       // A replay of a transaction below the durable position, whose change now fails to map.
-      void writer.push({ kind: 'begin', finalLsn: L(0x1000n), commitTimeMs: Date.now() });
-      void writer.push({ kind: 'fail', error: new PgcarveError('mapping_threw', 'the mapping of roles threw') });
-      void writer.push({ kind: 'commit', endLsn: L(0x2000n), commitTimeMs: Date.now(), fence: false });
+      void session.push({ kind: 'begin', finalLsn: L(0x1000n), commitTimeMs: Date.now() });
+      void session.push({ kind: 'fail', error: new PgcarveError('mapping_threw', 'the mapping of roles threw') });
+      void session.push({ kind: 'commit', endLsn: L(0x2000n), commitTimeMs: Date.now(), fence: false });
       transaction(L(0x3000n), L(0x4000n));
       await waitFor('the writer to apply up to 0/4000 (or stop)', reached(L(0x4000n)));
       expect(writer.state).toEqual({ kind: 'running' });
@@ -70,7 +70,7 @@ describe('a fail while skipping replayed transactions', () => {
     } finally {
       controller.abort();
       await run.catch(() => undefined);
-      await writer.disconnect();
+      writer.closeSession();
     }
   });
 
@@ -85,19 +85,19 @@ describe('a fail while skipping replayed transactions', () => {
       maxLatencyMs: 0,
       log: silentLogger,
     });
-    await writer.connect();
+    const session = await writer.openSession();
     const controller = new AbortController();
-    const run = writer.run(controller.signal);
+    const run = writer.runSession(session, controller.signal);
     try {
-      void writer.push({ kind: 'begin', finalLsn: L(0x5000n), commitTimeMs: Date.now() });
-      void writer.push({ kind: 'fail', error: new PgcarveError('mapping_threw', 'the mapping of scraper_tasks threw') });
-      void writer.push({ kind: 'commit', endLsn: L(0x6000n), commitTimeMs: Date.now(), fence: false });
+      void session.push({ kind: 'begin', finalLsn: L(0x5000n), commitTimeMs: Date.now() });
+      void session.push({ kind: 'fail', error: new PgcarveError('mapping_threw', 'the mapping of scraper_tasks threw') });
+      void session.push({ kind: 'commit', endLsn: L(0x6000n), commitTimeMs: Date.now(), fence: false });
       await waitFor('the writer to stop', () => writer.state.kind === 'stopped');
       expect(writer.position()).toBeLessThan(L(0x6000n));
     } finally {
       controller.abort();
       await run.catch(() => undefined);
-      await writer.disconnect();
+      writer.closeSession();
     }
   });
 });
