@@ -5,6 +5,7 @@ import { PgcarveError } from './errors/pgcarve-error.js';
 import type { Logger } from './log.js';
 import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
 import type { LegacyTableRule } from './router/mapping.js';
+import { RelationMemory } from './router/relation-memory.js';
 import { Router, type WriterPort } from './router/router.js';
 import { RoutingTable } from './router/routing-table.js';
 import { SERVICES, type ServiceName } from './router/service.js';
@@ -97,6 +98,8 @@ export class Sidecar {
   readonly routing: RoutingTable;
   readonly writers: readonly TargetWriter[];
   private floors: BackfillFloors = NO_FLOORS;
+  /** Relation OIDs across rounds: a table renamed between two rounds is still recognised. */
+  private readonly relations: RelationMemory;
   private phaseValue: Phase = 'starting';
   private sourceConnected = false;
   private sourceLsn: Lsn = ZERO_LSN;
@@ -117,6 +120,7 @@ export class Sidecar {
   constructor(private readonly options: SidecarOptions) {
     const { config, log } = options;
     this.routing = new RoutingTable(options.rules);
+    this.relations = new RelationMemory(this.routing);
     this.writers = SERVICES.map(
       (service) =>
         new TargetWriter({
@@ -169,7 +173,7 @@ export class Sidecar {
           state: w.state,
         };
       }),
-      unroutedTables: this.unrouted,
+      unroutedTables: [...new Set([...this.unrouted, ...this.relations.unrouted])].sort(),
       excludedTables: [...this.routing.excluded].map(([table, reason]) => ({ table, reason })),
       lastError: this.lastError,
     };
@@ -287,7 +291,7 @@ export class Sidecar {
       const end = await writer.runSession(session, round.signal);
       if (end.kind === 'behind') this.startProbe(writer);
     });
-    const router = new Router(this.routing, this.writers.map((w) => writerPort(w, sessions.get(w))), this.options.log, round.signal);
+    const router = new Router(this.routing, this.writers.map((w) => writerPort(w, sessions.get(w))), this.options.log, round.signal, this.relations);
     router.setFloors(this.floors);
     const stream = new ReplicationStream({ connectionString: this.options.config.legacyUrl, slot: this.options.config.slot, publication: this.options.config.publication });
     round.signal.addEventListener('abort', () => void stream.stop(), { once: true });
