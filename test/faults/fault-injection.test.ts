@@ -13,6 +13,7 @@ import { startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.
 import { FAULT_KINDS, injectFault, type FaultContext, type FaultKind } from './fault-kinds.js';
 import { describeFence, fenceAfterFault } from './fence-after-fault.js';
 import { commitBurst } from './legacy-burst.js';
+import { sql } from './suite-connection.js';
 import type { TableLock } from './table-lock.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { auditFindings, installAudit } from './write-audit.js';
@@ -135,6 +136,9 @@ describe('fault injection under a live multi-service workload', () => {
     const sidecar = running.sidecar;
     const ctx: FaultContext = { cluster: c, dbs: d, legacyProxy: legacyProxy as TcpProxy, targetProxies: targetProxies as Record<ServiceName, TcpProxy>, sidecar, rng, locks };
 
+    // Faults start once the replication connection is up (through the legacy proxy).
+    await waitFor('the slot to be streaming', async () => (await sql<{ active: boolean }>(d.adminUrl, 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [d.slot]))[0]?.active === true, 30_000);
+
     const records: FaultRecord[] = [];
     const occurrences = new Map<FaultKind, number>();
     const started = Date.now();
@@ -179,6 +183,11 @@ describe('fault injection under a live multi-service workload', () => {
     let syncError: string | undefined;
     await running.sync(90_000).catch((error: unknown) => (syncError = String(error)));
     expect.soft(syncError, `final sync failed; ${context}`).toBeUndefined();
+
+    // The live workload wrote to every service during the faults.
+    const written = new Set(Object.entries(workloadStats.tables).filter(([, w]) => w.inserted + w.updated + w.deleted > 0).map(([t]) => t));
+    const untouched = SERVICES.filter((service) => ![...written].some((t) => sidecar.routing.bySource.get(t)?.services.includes(service)));
+    expect.soft(untouched, 'services the live workload did not write to').toEqual([]);
 
     const mismatches = await compareWithOracle(d.legacyUrl, d.serviceUrls);
     const described = mismatches.map((m) => `${m.service}.${m.table}: ${m.missingCount} rows missing or different, ${m.unexpectedCount} unexpected`);
