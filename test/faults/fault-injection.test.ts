@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
 import { SERVICE_URL_KEYS } from '../../src/config/config.js';
 import { SERVICES, type ServiceName } from '../../src/router/service.js';
-import { startWorkload, type Workload, type WorkloadError } from '../../src/workload/live-workload.js';
+import { startWorkload, type Workload } from '../../src/workload/live-workload.js';
 import { Prng } from '../../src/workload/prng.js';
 import { seedLegacy } from '../../src/workload/seed.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
@@ -128,8 +128,7 @@ describe('fault injection under a live multi-service workload', () => {
     const rng = new Prng(SEED);
     const overrides: Record<string, string> = { DATABASE_URL_LEGACY: (legacyProxy as TcpProxy).url(d.legacyUrl) };
     for (const service of SERVICES) overrides[SERVICE_URL_KEYS[service]] = (targetProxies[service] as TcpProxy).url(d.serviceUrls[service]);
-    const workloadErrors: WorkloadError[] = [];
-    workload = startWorkload(d.legacyUrl, { ratePerSecond: 25, connections: 2, seed: SEED, onError: (e) => workloadErrors.push(e) });
+    workload = startWorkload(d.legacyUrl, { ratePerSecond: 25, connections: 2, seed: SEED });
     // Some live transactions before the sidecar starts: part of the backlog.
     await waitFor('the workload to commit a first backlog', () => (workload as Workload).stats().transactions >= 50, 60_000);
     running = await startSidecar(d, overrides, { backoffMs: [50, 1_000] });
