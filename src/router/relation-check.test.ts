@@ -4,13 +4,18 @@ import type { RelationEvent, ReplicaIdentity } from '../source/pgoutput-events.j
 import { sourceKeyOf } from './derive-ops.js';
 import { relationProblem } from './relation-check.js';
 import { RelationMemory } from './relation-memory.js';
+import { Router, type WriterPort } from './router.js';
 import { RoutingTable, type RoutedTable } from './routing-table.js';
+import { SERVICES } from './service.js';
+import type { WriterItem } from '../targets/writer-input.js';
+import { silentLogger } from '../log.js';
+import { lsnFromBigInt } from '../lsn.js';
 
 const routing = new RoutingTable(LEGACY_RULES);
 const tasks = routing.bySource.get('scraper_tasks') as RoutedTable;
 
 function relation(name: string, replicaIdentity: ReplicaIdentity, keyColumns: readonly string[], relationId = 16_400, schema = 'public'): RelationEvent {
-  const columns = ['id', 'url', 'kind', 'status'].map((c) => ({ name: c, flags: keyColumns.includes(c) ? 1 : 0, typeOid: 25, typeMod: -1 }));
+  const columns = ['id', 'url', 'free_zone_id', 'kind', 'status', 'created_at', 'updated_at'].map((c) => ({ name: c, flags: keyColumns.includes(c) ? 1 : 0, typeOid: 25, typeMod: -1 }));
   return { kind: 'relation', relationId, schema, name, replicaIdentity, columns, keyColumns };
 }
 
@@ -18,7 +23,7 @@ describe('relationProblem', () => {
   it.each<[string, ReplicaIdentity, readonly string[], boolean]>([
     ['the primary key', 'default', ['id'], false],
     ['an index holding the key', 'index', ['id', 'url'], false],
-    ['FULL', 'full', ['id', 'url', 'kind', 'status'], false],
+    ['FULL', 'full', ['id', 'url', 'free_zone_id', 'kind', 'status', 'created_at', 'updated_at'], false],
     ['an index without the key', 'index', ['url'], true],
     ['NOTHING', 'nothing', [], true],
     ['DEFAULT without a primary key', 'default', [], true],
@@ -66,5 +71,35 @@ describe('sourceKeyOf', () => {
     expect(() => sourceKeyOf(tasks, { id: null, url: 'u' })).toThrow(/key column id was NULL/);
     expect(() => sourceKeyOf(tasks, { url: 'u' })).toThrow(/key column id was not sent/);
     expect(sourceKeyOf(tasks, { id: '7', url: 'u' })).toEqual({ id: '7' });
+  });
+});
+
+describe('Router with a RelationMemory that outlives its round', () => {
+  it('stops the services of a table renamed between two rounds at its first change', async () => {
+    const received: WriterItem[] = [];
+    const ports: WriterPort[] = SERVICES.map((service) => ({
+      service,
+      accepting: true,
+      skips: () => false,
+      push: (item: WriterItem) => {
+        if (service === 'scraper_db') received.push(item);
+        return undefined;
+      },
+    }));
+    const memory = new RelationMemory(routing);
+    const transaction = async (router: Router, name: string, at: bigint): Promise<void> => {
+      await router.handle({ kind: 'begin', finalLsn: lsnFromBigInt(at), commitTime: 0n, xid: 1 });
+      await router.handle(relation(name, 'default', ['id']));
+      await router.handle({ kind: 'insert', relationId: 16_400, newTuple: ['1', 'u', null, 'k', 's', null, null] });
+      await router.handle({ kind: 'commit', flags: 0, commitLsn: lsnFromBigInt(at), endLsn: lsnFromBigInt(at + 8n), commitTime: 0n });
+    };
+    await transaction(new Router(routing, ports, silentLogger, new AbortController().signal, memory), 'scraper_tasks', 0x1000n);
+    expect(received.map((i) => i.kind)).toEqual(['begin', 'ops', 'commit']);
+    received.length = 0;
+    // The next round's router, with the same memory, hears the table under its new name.
+    await transaction(new Router(routing, ports, silentLogger, new AbortController().signal, memory), 'scraper_tasks_old', 0x2000n);
+    expect(received.map((i) => i.kind)).toEqual(['begin', 'fail', 'commit']);
+    const fail = received[1];
+    expect(fail?.kind === 'fail' && fail.error.message).toContain('renamed to public.scraper_tasks_old');
   });
 });
