@@ -230,7 +230,7 @@ export class Sidecar {
     let created: CreatedSlot | undefined;
     try {
       const mapped = this.routing.mappedSources();
-      const check = await checkSource(client, mapped);
+      const check = await checkSource(client, mapped, (table) => this.routing.bySource.get(table)?.mapping.sourceKey);
       this.unrouted = this.routing.unrouted(check.tables);
       if (this.unrouted.length > 0) {
         log.warn(`legacy tables neither mapped nor excluded, so not migrated: ${this.unrouted.join(', ')}; add a mapping or an explicit exclusion`, { tables: this.unrouted });
