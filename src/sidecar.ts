@@ -287,9 +287,21 @@ export class Sidecar {
     const stop = (): void => round.abort();
     signal.addEventListener('abort', stop, { once: true });
     this.currentRound = round;
+    if (sessions.size === 0) {
+      // No writer can apply: streaming would only hold the walsender (a legacy server shutting
+      // down waits for it). Wait for a probe to find a target healthy again, or for the stop.
+      this.setPhase('reconnecting');
+      await new Promise<void>((resolve) => round.signal.addEventListener('abort', () => resolve(), { once: true }));
+      signal.removeEventListener('abort', stop);
+      if (this.currentRound === round) this.currentRound = undefined;
+      return;
+    }
+    const inRound = (w: TargetWriter): boolean => w.current() !== undefined && w.current() === sessions.get(w);
     const runs = [...sessions].map(async ([writer, session]) => {
       const end = await writer.runSession(session, round.signal);
       if (end.kind === 'behind') this.startProbe(writer);
+      // The last writer of the round left it: end the round the same way.
+      if (end.kind !== 'ended' && ![...sessions.keys()].some(inRound)) round.abort();
     });
     const router = new Router(this.routing, this.writers.map((w) => writerPort(w, sessions.get(w))), this.options.log, round.signal, this.relations);
     router.setFloors(this.floors);

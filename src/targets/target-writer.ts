@@ -51,8 +51,8 @@ export class TargetWriter {
   private stateValue: WriterState = { kind: 'starting' };
   private durable: Lsn = ZERO_LSN;
   private persisted: Lsn = ZERO_LSN;
-  /** When this writer fell behind lately (for the rejoin backoff: a target that keeps stalling waits longer). */
-  private behindTimes: number[] = [];
+  /** When this writer's target stalled lately (for the rejoin backoff: a target that keeps stalling waits longer). */
+  private stallTimes: number[] = [];
   /** Backends of earlier sessions, terminated when the next one opens. */
   private stalePids: number[] = [];
   /** Commits received but not yet durable: for lag in seconds. */
@@ -166,16 +166,20 @@ export class TargetWriter {
     this.closeSession();
     this.observer.error(this.settings.service, error);
     const now = Date.now();
-    this.behindTimes = [...this.behindTimes.filter((t) => now - t < 60_000), now];
+    if (error.kind === 'target_stalled') this.stallTimes = [...this.stallTimes.filter((t) => now - t < 60_000), now];
     if (this.stateValue.kind !== 'behind') {
       this.settings.log.warn(`${this.settings.service} falls behind: ${error.message}`, { service: this.settings.service, kind: error.kind });
       this.setState({ kind: 'behind', error, sinceMs: Date.now() });
     }
   }
 
-  /** How long to wait before the first probe: longer for a target that fell behind repeatedly within a minute. */
+  /**
+   * How long to wait before the first probe: 100 ms, and longer for a target that stalled
+   * repeatedly within a minute (a slow target rejoins in larger steps instead of thrashing).
+   * Connection failures do not count: after one, the target is back as soon as it answers.
+   */
   rejoinDelayMs(): number {
-    return Math.min(30_000, 100 * 4 ** Math.max(0, this.behindTimes.length - 1));
+    return Math.min(30_000, 100 * 4 ** Math.max(0, this.stallTimes.length - 1));
   }
 
   /** A source commit this writer did not get (it is behind or stopped): its lag in seconds keeps growing. */
