@@ -38,19 +38,28 @@ export async function readServiceRecord(client: pg.ClientBase, slot: string): Pr
   return { cutOver, hasCheckpoint: (checkpoint.rowCount ?? 0) > 0, states };
 }
 
+/** `writeNothingToCopy`'s row: the table was empty when the slot was created. */
+const nothingToCopy = (s: BackfillState): boolean => s.kind === 'copied' && s.attempts === 0 && s.snapshotLsn === undefined;
+
 /**
- * Whether no service database has any backfill state for the slot: it was created by a pgcarve
- * that did not record a plan (one before plans were written for empty legacy tables, or a sidecar
- * without a backfill), over legacy tables that were empty then. Such a slot owes no copy; the
- * caller records that (`writeNothingToCopy`), after which a missing row or checkpoint means a loss.
- * (If every service database lost its state at once, this cannot be told apart: the caller says
- * so in its log line, with the command that copies a table again.)
+ * Per service, in `records`' order: whether it is to be adopted as owing nothing rather than
+ * checked. A slot no service database has any backfill state for was created by a pgcarve that did
+ * not record a plan (one from before plans were written for empty legacy tables, or a sidecar
+ * without a backfill), over legacy tables that were empty then: it owes nothing, and every service
+ * is adopted (the caller writes a checkpoint row, then the nothing-to-copy rows). An adoption
+ * stopped half way leaves services with a checkpoint row and no state while the others hold only
+ * nothing-to-copy rows: those are adopted too. A service without a checkpoint row in a slot that
+ * has state somewhere is never adopted: it lost its state. (If every service database lost its
+ * state at once, that cannot be told from a slot without a plan: the caller says so in its log
+ * line, with the command that copies a table again.)
  */
-export function unplanned(records: readonly ServiceRecord[]): boolean {
-  return records.every((r) => r.states.size === 0);
+export function adoptable(records: readonly ServiceRecord[]): readonly boolean[] {
+  const none = records.every((r) => r.states.size === 0);
+  const onlyNothing = records.every((r) => [...r.states.values()].every(nothingToCopy));
+  return records.map((r) => !r.cutOver && r.states.size === 0 && (none || (onlyNothing && r.hasCheckpoint)));
 }
 
-/** The copies `tables` (the legacy tables mapped into this service database) owe it. */
+/** The copies `tables` (the legacy tables mapped into this service database) owe it, unless it is adoptable. */
 export function owedCopies(record: ServiceRecord, tables: readonly string[]): readonly OwedCopy[] {
   if (record.cutOver) return [];
   if (!record.hasCheckpoint) return tables.map((table) => ({ table, reason: 'no_checkpoint' }));

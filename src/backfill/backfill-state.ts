@@ -130,13 +130,14 @@ export async function writePlan(client: pg.ClientBase, slot: string, tables: rea
 
 /**
  * No copy is owed for `tables` (the legacy tables were empty when the slot was created): each is
- * `copied` with no rows and no floor, so that a table without a row is known to be owed one.
+ * `copied` with no rows, no floor and no attempt (how backfill-holes.ts tells it from a copy), so
+ * that a table without a row is known to be owed one.
  */
 export async function writeNothingToCopy(client: pg.ClientBase, slot: string, tables: readonly string[]): Promise<void> {
   await client.query('DELETE FROM pgcarve.backfill WHERE slot = $1 AND NOT (source_table = ANY($2::text[]))', [slot, tables]);
   await client.query(
     `INSERT INTO pgcarve.backfill AS b (slot, source_table, state, finished_at) SELECT $1, t, 'copied', now() FROM unnest($2::text[]) AS t
-     ON CONFLICT (slot, source_table) DO UPDATE SET state = 'copied', snapshot_lsn = NULL, rows_copied = 0, rows_estimated = NULL,
+     ON CONFLICT (slot, source_table) DO UPDATE SET state = 'copied', snapshot_lsn = NULL, rows_copied = 0, rows_estimated = NULL, attempts = 0,
        started_at = NULL, finished_at = now(), updated_at = now()`,
     [slot, tables],
   );

@@ -11,7 +11,7 @@ import { readCheckpoint, writeCheckpoint } from '../targets/checkpoint.js';
 import { ensureStateTables } from '../targets/state-tables.js';
 import type { BackfillFloors } from './backfill-floors.js';
 import { nullBackfillObserver, type BackfillObserver } from './backfill-observer.js';
-import { owedCopies, readServiceRecord, unplanned, type ServiceRecord } from './backfill-holes.js';
+import { adoptable, owedCopies, readServiceRecord, type ServiceRecord } from './backfill-holes.js';
 import { readBackfillStates, writeNothingToCopy, writePlan } from './backfill-state.js';
 import { copyTables } from './copy-tables.js';
 import { takeFreshSnapshot } from './fresh-snapshot.js';
@@ -165,8 +165,8 @@ export class Backfill {
 
   /**
    * Per legacy table, the services owed a copy of it; `report` logs the ones not merely unfinished.
-   * A slot no service database has any state for is first recorded as owing nothing (see
-   * `unplanned` in backfill-holes.ts), so that from then on a missing row or checkpoint is a loss.
+   * Services of a slot without a recorded plan are first recorded as owing nothing (`adoptable`
+   * in backfill-holes.ts), so that from then on a missing row or checkpoint is a loss.
    */
   private async unfinishedTables(routing: RoutingTable, report = false): Promise<Map<string, ServiceName[]>> {
     const { slot } = this.options.config;
@@ -176,17 +176,22 @@ export class Backfill {
       records.push({ service, tables, record: await readServiceRecord(client, slot) });
     });
     const unfinished = new Map<string, ServiceName[]>();
-    if (unplanned(records.map((r) => r.record))) {
-      this.options.log.info(`backfill: no service database has backfill state for slot ${slot}: taken as created over empty legacy tables (by an earlier pgcarve, or without a backfill), so nothing is copied; if the service databases were all recreated, copy each table again with \`pgcarve backfill --resync --table T\``, { slot });
-      await this.eachService(routing, async (client, _service, tables) => {
-        await client.query('BEGIN');
-        await writeCheckpoint(client, slot, ZERO_LSN, null);
-        await writeNothingToCopy(client, slot, tables);
-        await client.query('COMMIT');
+    const adopt = adoptable(records.map((r) => r.record));
+    const adopted = records.filter((_, i) => adopt[i]);
+    if (adopted.length > 0) {
+      this.options.log.info(`backfill: ${adopted.map((r) => r.service).join(', ')} ha${adopted.length === 1 ? 's' : 've'} no backfill state for slot ${slot}, which no service database records a copy for: taken as created over empty legacy tables (by an earlier pgcarve, or without a backfill), so nothing is copied; if those databases were recreated, copy each table again with \`pgcarve backfill --resync --table T\``, { slot, services: adopted.map((r) => r.service) });
+      // Checkpoint rows first, everywhere, then the state rows: an adoption stopped in between is
+      // still adoptable on the next start (see adoptable()).
+      const services = new Set(adopted.map((r) => r.service));
+      await this.eachService(routing, async (client, service) => {
+        if (services.has(service)) await writeCheckpoint(client, slot, ZERO_LSN, null);
       });
-      return unfinished;
+      await this.eachService(routing, async (client, service, tables) => {
+        if (services.has(service)) await writeNothingToCopy(client, slot, tables);
+      });
     }
-    for (const { service, tables, record } of records) {
+    for (const [i, { service, tables, record }] of records.entries()) {
+      if (adopt[i]) continue;
       const owed = owedCopies(record, tables);
       for (const { table } of owed) {
         const list = unfinished.get(table) ?? [];
