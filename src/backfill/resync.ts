@@ -4,7 +4,7 @@ import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { deriveUpsert } from '../router/derive-ops.js';
 import type { TextValue } from '../router/mapping.js';
-import type { RoutingTable } from '../router/routing-table.js';
+import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
 import { markPending } from './backfill-state.js';
 import { LegacyRowFactory } from './legacy-row.js';
@@ -41,7 +41,7 @@ export async function resync(options: ResyncOptions): Promise<ResyncReport> {
   const { config, routing, table } = options;
   const routed = routing.bySource.get(table);
   if (!routed) throw new PgcarveError('bad_input', `no mapping reads legacy table ${table}`);
-  const slotActive = await probeLegacy(options);
+  const slotActive = await probeLegacy(options, routed);
   await withStates(config, routed.services, async (client, service) => {
     if ((await readCutOver(client, config.slot)) !== undefined) {
       throw new PgcarveError('bad_input', `${service} was cut over: its database is the source of truth for ${table}'s rows, and a copy from the legacy database would overwrite them; roll the cutover back first`);
@@ -53,10 +53,8 @@ export async function resync(options: ResyncOptions): Promise<ResyncReport> {
 }
 
 /** Maps one legacy row of the table (throws `column_missing` as the copy would); whether the slot has a consumer. */
-async function probeLegacy(options: ResyncOptions): Promise<boolean> {
+async function probeLegacy(options: ResyncOptions, routed: RoutedTable): Promise<boolean> {
   const { config, routing, table } = options;
-  const routed = routing.bySource.get(table);
-  if (!routed) throw new PgcarveError('bad_input', `no mapping reads legacy table ${table}`);
   const legacy = await connectLegacyText(config.legacyUrl, 'pgcarve backfill --resync');
   try {
     const columns = (await legacyColumns(legacy, table)).map((c) => c.name);
