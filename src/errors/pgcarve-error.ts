@@ -28,6 +28,8 @@ export const ERROR_POLICY = {
   database_missing: 'operator',
   server_misconfigured: 'operator',
   slot_invalid: 'operator',
+  /** A target database lost pgcarve's checkpoint while pgcarve ran (recreated, schema dropped). */
+  target_state_lost: 'operator',
   bad_input: 'operator',
   configuration: 'operator',
   // A bug or a state pgcarve cannot reason about: stop and report everything.
