@@ -12,6 +12,8 @@ import { ReplicationStream } from './source/replication-stream.js';
 import { checkSource, createSlot, ensurePublication, readSlot, type CreatedSlot } from './source/slot.js';
 import { TargetWriter, type WriterObserver, type WriterState } from './targets/target-writer.js';
 import type { BackfillFloors } from './backfill/backfill-floors.js';
+import { readSeals } from './cutover/cutover-marker.js';
+import { sealedWriteReporter, type SealObserver } from './cutover/sealed-writes.js';
 
 export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped';
 
@@ -59,6 +61,8 @@ export interface SidecarOptions {
   readonly log: Logger;
   readonly observer?: WriterObserver;
   readonly backfill?: SidecarBackfill;
+  /** Hears of legacy changes held back by a cutover seal (router/seals.ts). */
+  readonly sealObserver?: SealObserver;
   /** Backoff between reconnects: first and maximum delay. */
   readonly backoffMs?: readonly [number, number];
   readonly onPhase?: (phase: Phase) => void;
@@ -224,6 +228,7 @@ export class Sidecar {
         await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN, signal);
       }
       if (backfill) this.router.setFloors(await backfill.floors(this.routing));
+      this.router.setSeals(await readSeals(config.serviceUrls, config.slot), sealedWriteReporter(log, this.options.sealObserver));
     } finally {
       await created?.release();
       await client.end().catch(() => undefined);

@@ -10,6 +10,7 @@ import type { WriterItem } from '../targets/writer-input.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
 import type { SourceRow, SourceValue } from './mapping.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
+import { applySealMessage, holdSealed, NO_SEALS, SEAL_PREFIX, type SealedChange, type ServiceSeals } from './seals.js';
 import { SERVICES, type ServiceName } from './service.js';
 
 /** The prefix of pgcarve's fence messages (pg_logical_emit_message). */
@@ -47,6 +48,8 @@ export class Router {
   /** The commit LSN of the transaction in progress, and the backfill floors it is compared with. */
   private finalLsn: Lsn | undefined;
   private floors: BackfillFloors = NO_FLOORS;
+  private seals: ServiceSeals = NO_SEALS;
+  private onSealed: SealedChange | undefined;
   /** Services that must not get the ops being derived (the table is below its floor there). */
   private held: ReadonlySet<ServiceName> = new Set();
   private readonly sink: OpSink = (service, op) => {
@@ -133,6 +136,7 @@ export class Router {
       case 'message':
         if (event.transactional && event.prefix === FENCE_PREFIX) this.fence = true;
         if (event.transactional && event.prefix === CHUNK_PREFIX) await this.chunk(event.content);
+        if (event.transactional && event.prefix === SEAL_PREFIX) this.seals = applySealMessage(this.seals, event.content, event.messageLsn);
         return;
       case 'type':
       case 'origin':
@@ -191,6 +195,12 @@ export class Router {
     this.floors = floors;
   }
 
+  /** The cutover seals (see seals.ts); `onSealed` hears of every change they hold. */
+  setSeals(seals: ServiceSeals, onSealed?: SealedChange): void {
+    this.seals = seals;
+    this.onSealed = onSealed;
+  }
+
   /** A chunk of `pgcarve backfill`: that part of the table is exactly these rows at this point. */
   private async chunk(content: Buffer): Promise<void> {
     const chunk = decodeChunk(content);
@@ -204,6 +214,7 @@ export class Router {
 
   private async derive(routed: RoutedTable, derive: () => void): Promise<void> {
     this.held = servicesBelowFloor(this.floors, routed.mapping.source, this.finalLsn);
+    this.held = holdSealed(this.held, this.seals, routed.services, routed.mapping.source, this.finalLsn, this.onSealed);
     const active = routed.services.filter((s) => this.writers.get(s)?.accepting && !this.held.has(s));
     if (active.length === 0) return;
     try {

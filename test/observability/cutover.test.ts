@@ -39,7 +39,7 @@ describe('pgcarve cutover', () => {
     expect(statuses(report)).toEqual({ frozen: 'refused', sync: 'not-run', verify: 'not-run', sequences: 'not-run', 'still-frozen': 'not-run', record: 'not-run' });
     expect(report.writesSeen.map((w) => w.table)).toContain('users');
     expect(text.code).toBe(1);
-    expect(text.stderr).toMatch(/REFUSED\s+frozen\s+the legacy tables of user_db are still being written: in the last 2 s users \(\d+ inserted, \d+ updated, 0 deleted\)/);
+    expect(text.stderr).toMatch(/REFUSED\s+frozen\s+the legacy tables of user_db are still being written: in the last 2 s users \(\d+ inserted, \d+ updated, 0 deleted, 0 truncated\) \(decoded the legacy WAL from [0-9A-F]+\/[0-9A-F]+ to [0-9A-F]+\/[0-9A-F]+ \(\d+ transaction\(s\)\) for /);
     expect(text.stderr).toContain('user_db is NOT cut over');
   });
 
@@ -72,7 +72,7 @@ describe('pgcarve cutover', () => {
     // Its own rows are not drift: the drift checks leave a cut-over service alone, status says so.
     const verify = await runCli(['verify', '--service', 'freezone_db'], dbs.env);
     expect(verify.code, verify.stderr).toBe(0);
-    expect(verify.stdout).toMatch(/freezone_db: not checked: cut over at \d{4}-\d\d-\d\dT[\d:]+Z \(pgcarve.cutover\)/);
+    expect(verify.stdout).toMatch(/freezone_db: sealed: cut over at \d{4}-\d\d-\d\dT[\d:]+Z, forward path sealed at [0-9A-F]+\/[0-9A-F]+ \(pgcarve.cutover\)/);
     const status = await runCli(['status'], dbs.env);
     expect(status.stdout).toMatch(/freezone_db:\n  cut over at /);
   });
