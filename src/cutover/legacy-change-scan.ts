@@ -90,6 +90,7 @@ export class LegacyChangeScan {
     let transactions = 0;
     let inRange = false;
     try {
+      await this.waitFlushed(through);
       for (;;) {
         const result = await this.client.query<{ data: Buffer }>(
           `SELECT data FROM pg_logical_slot_get_binary_changes($1, $2::pg_lsn, $3, 'proto_version', '1', 'publication_names', $4)`,
@@ -120,6 +121,19 @@ export class LegacyChangeScan {
       transactions,
       changes: [...counts].map(([table, c]) => ({ table, ...c })).sort((a, b) => a.table.localeCompare(b.table)),
     };
+  }
+
+  /**
+   * Logical decoding reads flushed WAL only, and with synchronous_commit off a commit returns
+   * before its WAL is flushed: wait (bounded) until everything below `lsn` is.
+   */
+  private async waitFlushed(lsn: Lsn): Promise<void> {
+    for (let i = 0; i < 400; i += 1) {
+      const flushed = parseLsn((await this.client.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
+      if (flushed >= lsn) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new PgcarveError('server_misconfigured', `the legacy WAL is still not flushed up to ${formatLsn(lsn)} after 10 s; is the server overloaded?`);
   }
 
   /** Drops the temporary slot (closing the session would too). */

@@ -58,7 +58,6 @@ export async function sealService(options: SealOptions): Promise<SealOutcome> {
       throw error;
     }
     const lockedAt = parseLsn((await legacy.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
-    await waitFlushed(legacy, lockedAt);
     const reason = await options.check(lockedAt);
     if (reason !== undefined) {
       await legacy.query('ROLLBACK');
@@ -86,14 +85,4 @@ export async function sealService(options: SealOptions): Promise<SealOutcome> {
     await legacy.end().catch(() => undefined);
     await target.end().catch(() => undefined);
   }
-}
-
-/** Logical decoding reads flushed WAL only: with synchronous_commit off a commit may not be yet. */
-async function waitFlushed(client: pg.Client, lsn: Lsn): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    const flushed = parseLsn((await client.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
-    if (flushed >= lsn) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new PgcarveError('server_misconfigured', 'the legacy WAL is not flushed up to the seal point after 5 s; is the server overloaded?');
 }
