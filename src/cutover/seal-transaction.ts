@@ -86,3 +86,13 @@ export async function sealService(options: SealOptions): Promise<SealOutcome> {
     await target.end().catch(() => undefined);
   }
 }
+
+/**
+ * Lifts the seal of a service from now on (a rollback): a `lift` seal message in its own legacy
+ * transaction. A running sidecar applies the legacy changes committed after it again; set
+ * `rolled_back_at` in pgcarve.cutover too, so that a restarted one does. Returns the message LSN.
+ */
+export async function emitSealLift(client: pg.ClientBase, slot: string, service: ServiceName): Promise<Lsn> {
+  const emitted = await client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [SEAL_PREFIX, encodeSealMessage({ action: 'lift', slot, service })]);
+  return parseLsn(emitted.rows[0]?.lsn ?? '0/0');
+}

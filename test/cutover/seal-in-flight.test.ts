@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealService } from '../../src/cutover/seal-transaction.js';
+import { emitSealLift, sealService } from '../../src/cutover/seal-transaction.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { seedLegacy } from '../observability/legacy-workload.js';
@@ -84,5 +84,22 @@ describe('a cutover while the sidecar streams', () => {
     // The record says the same LSN, so a restarted sidecar holds exactly the same transactions.
     const [record] = await query<{ fence_lsn: string }>(dbs.serviceUrls.freezone_db, 'SELECT fence_lsn::text AS fence_lsn FROM pgcarve.cutover');
     expect(outcome.kind === 'sealed' && record?.fence_lsn).toBeTruthy();
+  });
+
+  it('lifts the seal from a lift message on, while running (the rollback)', async () => {
+    await query(dbs.legacyUrl, `UPDATE free_zones SET name = 'still sealed' WHERE id = 4`);
+    const legacy = await connect(dbs.legacyUrl);
+    try {
+      await emitSealLift(legacy, observed.config.slot, 'freezone_db');
+    } finally {
+      await legacy.end();
+    }
+    await query(dbs.serviceUrls.freezone_db, 'UPDATE pgcarve.cutover SET rolled_back_at = now()');
+    await query(dbs.legacyUrl, `UPDATE free_zones SET name = 'forward again' WHERE id = 5`);
+    await observed.sync(60_000);
+    expect(await query(dbs.serviceUrls.freezone_db, 'SELECT id, name FROM free_zones WHERE id IN (4, 5) ORDER BY id')).toEqual([
+      { id: 4, name: 'Zone 4' },
+      { id: 5, name: 'forward again' },
+    ]);
   });
 });
