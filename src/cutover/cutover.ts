@@ -95,8 +95,16 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
   let drift: ServiceDrift | null = null;
   let sequences: readonly SequenceAdvance[] = [];
   let scan: LegacyChangeScan | undefined;
+  // Cut over already (cutover run again): nothing to check, and the seal stays where it is.
+  const already = await withService(config, service, (client) => readSeal(client, config.slot)).catch(() => undefined);
 
   const run = async (step: CutoverStepName, body: () => Promise<{ readonly ok: boolean; readonly detail: string; readonly skipped?: boolean }>): Promise<boolean> => {
+    if (already) {
+      sealLsn = formatLsn(already.fenceLsn);
+      const record = step === 'record';
+      steps.push({ step, status: record ? 'ok' : 'skipped', detail: record ? `${service} was already cut over at ${already.at}, sealed at ${sealLsn}; nothing to do` : `already cut over at ${already.at}` });
+      return record;
+    }
     if (steps.some((s) => s.status === 'refused' || s.status === 'error')) {
       steps.push({ step, status: 'not-run', detail: 'an earlier step failed' });
       return false;
@@ -165,11 +173,8 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       return { ok: true, detail: `${sequences.length} sequence(s), ${moved.length} set past the largest key: ${sequences.map((s) => `${s.table}.${s.column} next ${s.nextValue}`).join(', ') || 'none'}` };
     });
     // The last freeze check and the seal are one locked legacy transaction (seal-transaction.ts).
-    let existing: Awaited<ReturnType<typeof readSeal>>;
     let sealed: SealOutcome | undefined;
     await run('still-frozen', async () => {
-      existing = await withService(config, service, (client) => readSeal(client, config.slot));
-      if (existing) return { ok: true, skipped: true, detail: `already cut over at ${existing.at}` };
       let checked = '--assume-frozen: not scanned; the seal is taken with the legacy tables locked';
       sealed = await sealService({
         legacyUrl: config.legacyUrl,
@@ -191,10 +196,6 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       return { ok: true, skipped: !scan, detail: checked };
     });
     await run('record', async () => {
-      if (existing) {
-        sealLsn = formatLsn(existing.fenceLsn);
-        return { ok: true, detail: `${service} was already cut over at ${existing.at}, sealed at ${sealLsn}; nothing to do` };
-      }
       if (sealed?.kind !== 'sealed') return { ok: false, detail: 'not sealed' };
       sealLsn = formatLsn(sealed.sealLsn);
       const applied = await waitForFence(config.serviceUrls, config.slot, sealed.sealLsn, options.timeoutSeconds * 1000, { services: [service], ...(options.signal ? { signal: options.signal } : {}) });

@@ -42,6 +42,7 @@ export async function sealService(options: SealOptions): Promise<SealOutcome> {
   const target = new pg.Client({ connectionString: options.serviceUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover' });
   legacy.on('error', () => undefined);
   target.on('error', () => undefined);
+  if (options.tables.length === 0) throw new PgcarveError('bad_input', `no mapping writes ${options.service}: there is nothing to seal`);
   let legacyCommitted = false;
   try {
     await legacy.connect();

@@ -37,6 +37,7 @@ describe('pgcarve cutover', () => {
     const report = JSON.parse(json.stdout) as CutoverReport;
     expect(report.ok).toBe(false);
     expect(statuses(report)).toEqual({ frozen: 'refused', sync: 'not-run', verify: 'not-run', sequences: 'not-run', 'still-frozen': 'not-run', record: 'not-run' });
+    expect(report.sealLsn).toBeNull();
     expect(report.writesSeen.map((w) => w.table)).toContain('users');
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/REFUSED\s+frozen\s+the legacy tables of user_db are still being written: in the last 2 s users \(\d+ inserted, \d+ updated, 0 deleted, 0 truncated\) \(decoded the legacy WAL from [0-9A-F]+\/[0-9A-F]+ to [0-9A-F]+\/[0-9A-F]+ \(\d+ transaction\(s\)\) for /);
@@ -60,7 +61,10 @@ describe('pgcarve cutover', () => {
     // Every step is safe to repeat: the sequences are already past, so nothing moves.
     const again = await runCli(['cutover', '--service', 'freezone_db', '--assume-frozen', '--json'], dbs.env);
     expect(again.code, again.stdout).toBe(0);
-    expect((JSON.parse(again.stdout) as CutoverReport).sequences.filter((s) => s.advanced)).toEqual([]);
+    const second = JSON.parse(again.stdout) as CutoverReport;
+    expect(second.sequences.filter((s) => s.advanced)).toEqual([]);
+    expect(second.sealLsn).toBe(report.sealLsn);
+    expect(second.steps.find((s) => s.step === 'record')?.detail).toMatch(/^freezone_db was already cut over at .*, sealed at [0-9A-F]+\/[0-9A-F]+; nothing to do$/);
     // The service now writes its own rows, without explicit ids.
     const [zone] = await query<{ id: number }>(dbs.serviceUrls.freezone_db, `INSERT INTO free_zones (slug, name, emirate, benefits) VALUES ('new-zone', 'New', 'Sharjah', '{}') RETURNING id`);
     expect(zone?.id).toBe(11);
