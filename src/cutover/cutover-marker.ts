@@ -2,7 +2,7 @@ import pg from 'pg';
 import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
-import type { ServiceSeals } from '../router/seals.js';
+import { sealsFrom, type ServiceSeals } from '../router/seals.js';
 import { ensureStateTables } from '../targets/state-tables.js';
 
 /**
@@ -69,5 +69,5 @@ export async function readSeals(serviceUrls: Readonly<Record<ServiceName, string
       await client.end().catch(() => undefined);
     }
   }
-  return seals;
+  return sealsFrom(seals);
 }

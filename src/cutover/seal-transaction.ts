@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
+import { describeFenceResult, waitForFence } from '../fence.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 import { encodeSealMessage, SEAL_PREFIX } from '../router/seals.js';
 import type { ServiceName } from '../router/service.js';
@@ -89,11 +90,54 @@ export async function sealService(options: SealOptions): Promise<SealOutcome> {
 }
 
 /**
- * Lifts the seal of a service from now on (a rollback): a `lift` seal message in its own legacy
- * transaction. A running sidecar applies the legacy changes committed after it again; set
- * `rolled_back_at` in pgcarve.cutover too, so that a restarted one does. Returns the message LSN.
+ * A `lift` seal message in its own legacy transaction: a running sidecar applies the legacy
+ * changes committed after it to the service again. Returns the message LSN. liftSeal does the
+ * whole rollback of the seal.
  */
 export async function emitSealLift(client: pg.ClientBase, slot: string, service: ServiceName): Promise<Lsn> {
   const emitted = await client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [SEAL_PREFIX, encodeSealMessage({ action: 'lift', slot, service })]);
   return parseLsn(emitted.rows[0]?.lsn ?? '0/0');
+}
+
+export type LiftOutcome = { readonly kind: 'lifted'; readonly liftLsn: Lsn } | { readonly kind: 'not-applied'; readonly liftLsn: Lsn; readonly reason: string };
+
+/**
+ * Lifts the seal of a service (the rollback): the lift message, then, once the service has applied
+ * it (the sidecar must be running), `rolled_back_at` in pgcarve.cutover. In that order, a restarted
+ * sidecar never replays the sealed span without the seal: until the service has passed the lift,
+ * the record still seals and the replayed lift message ends the seal at the same LSN. Safe to
+ * repeat; `not-applied` (timeout) leaves the record as it was: run it again.
+ */
+export async function liftSeal(options: {
+  readonly legacyUrl: string;
+  readonly serviceUrls: Readonly<Record<ServiceName, string>>;
+  readonly slot: string;
+  readonly service: ServiceName;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}): Promise<LiftOutcome> {
+  const legacy = new pg.Client({ connectionString: options.legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-rollback' });
+  legacy.on('error', () => undefined);
+  let liftLsn: Lsn;
+  try {
+    await legacy.connect();
+    liftLsn = await emitSealLift(legacy, options.slot, options.service);
+  } catch (error) {
+    throw classify(error, `lifting the seal of ${options.service}`);
+  } finally {
+    await legacy.end().catch(() => undefined);
+  }
+  const waited = await waitForFence(options.serviceUrls, options.slot, liftLsn, options.timeoutMs, { services: [options.service], ...(options.signal ? { signal: options.signal } : {}) });
+  if (!waited.reached) return { kind: 'not-applied', liftLsn, reason: `${describeFenceResult(waited)}; is the sidecar running (pgcarve status)?` };
+  const target = new pg.Client({ connectionString: options.serviceUrls[options.service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-rollback' });
+  target.on('error', () => undefined);
+  try {
+    await target.connect();
+    await target.query('UPDATE pgcarve.cutover SET rolled_back_at = coalesce(rolled_back_at, now()) WHERE slot = $1', [options.slot]);
+  } catch (error) {
+    throw classify(error, `recording the rollback of ${options.service} in pgcarve.cutover`);
+  } finally {
+    await target.end().catch(() => undefined);
+  }
+  return { kind: 'lifted', liftLsn };
 }

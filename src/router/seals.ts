@@ -12,13 +12,21 @@ import { isServiceName, type ServiceName } from './service.js';
  * decoded before it committed before it and are applied; every later one is held for that service
  * (counted, logged, never applied), even if it was already queued when cutover finished. The same
  * LSN is recorded in the service's `pgcarve.cutover` and loaded at every start, so a restarted
- * sidecar holds exactly the same transactions. A lift message (or `rolled_back_at` in
- * pgcarve.cutover) removes the seal from that point on.
+ * sidecar holds exactly the same transactions. A lift message (the rollback: liftSeal in
+ * cutover/seal-transaction.ts, which then sets `rolled_back_at` in pgcarve.cutover) ends the
+ * seal at its LSN. A seal is kept as a span (from the seal to the lift), not a flag, so that a
+ * stream replayed after a reconnect, from before the lift, still holds what the span held.
  *
  * Sealed services still receive every transaction's begin and commit, so their writers keep
  * advancing their position (applied with no ops) and the slot is not held back.
  */
-export type ServiceSeals = ReadonlyMap<ServiceName, Lsn>;
+export type ServiceSeals = ReadonlyMap<ServiceName, readonly SealSpan[]>;
+
+/** Transactions committing after `from` (and before `until`, when lifted) are sealed. */
+export interface SealSpan {
+  readonly from: Lsn;
+  readonly until: Lsn | undefined;
+}
 
 export const NO_SEALS: ServiceSeals = new Map();
 
@@ -34,7 +42,9 @@ const NONE: ReadonlySet<ServiceName> = new Set();
 export function sealedServices(seals: ServiceSeals, finalLsn: Lsn | undefined): ReadonlySet<ServiceName> {
   if (seals.size === 0 || finalLsn === undefined) return NONE;
   let sealed: Set<ServiceName> | undefined;
-  for (const [service, seal] of seals) if (finalLsn > seal) (sealed ??= new Set()).add(service);
+  for (const [service, spans] of seals) {
+    if (spans.some((span) => finalLsn > span.from && (span.until === undefined || finalLsn < span.until))) (sealed ??= new Set()).add(service);
+  }
   return sealed ?? NONE;
 }
 
@@ -84,14 +94,30 @@ export function decodeSealMessage(content: Buffer | string): SealMessage | undef
 }
 
 /**
- * The seals after a seal message at `messageLsn`. A seal keeps an earlier seal of the same service
- * (cutover run twice: the first seal holds); a lift removes it.
+ * The seals after a seal message at `messageLsn`. A seal while one is in force changes nothing
+ * (cutover run twice: the first seal holds), and so does a lift of a service not sealed; a lift
+ * ends the seal in force at its LSN. Replayed messages are no-ops (a span that already covers
+ * the message's LSN).
  */
 export function applySealMessage(seals: ServiceSeals, content: Buffer | string, messageLsn: Lsn): ServiceSeals {
   const message = decodeSealMessage(content);
   if (!message) return seals;
-  const next = new Map(seals);
-  if (message.action === 'lift') next.delete(message.service);
-  else if (!next.has(message.service)) next.set(message.service, messageLsn);
-  return next;
+  const spans = seals.get(message.service) ?? [];
+  const last = spans[spans.length - 1];
+  const open = last !== undefined && last.until === undefined;
+  const known = spans.some((span) => span.from === messageLsn || span.until === messageLsn || (messageLsn > span.from && (span.until === undefined || messageLsn < span.until)));
+  let next: readonly SealSpan[];
+  if (message.action === 'seal') {
+    if (open || known) return seals;
+    next = [...spans, { from: messageLsn, until: undefined }];
+  } else {
+    if (!open || messageLsn <= last.from) return seals;
+    next = [...spans.slice(0, -1), { from: last.from, until: messageLsn }];
+  }
+  return new Map(seals).set(message.service, next);
+}
+
+/** Seals in force from these LSNs (what pgcarve.cutover records). */
+export function sealsFrom(entries: Iterable<readonly [ServiceName, Lsn]>): ServiceSeals {
+  return new Map([...entries].map(([service, from]) => [service, [{ from, until: undefined }]]));
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitSealLift, sealService } from '../../src/cutover/seal-transaction.js';
+import { liftSeal, sealService } from '../../src/cutover/seal-transaction.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { seedLegacy } from '../observability/legacy-workload.js';
@@ -88,18 +88,19 @@ describe('a cutover while the sidecar streams', () => {
 
   it('lifts the seal from a lift message on, while running (the rollback)', async () => {
     await query(dbs.legacyUrl, `UPDATE free_zones SET name = 'still sealed' WHERE id = 4`);
-    const legacy = await connect(dbs.legacyUrl);
-    try {
-      await emitSealLift(legacy, observed.config.slot, 'freezone_db');
-    } finally {
-      await legacy.end();
-    }
-    await query(dbs.serviceUrls.freezone_db, 'UPDATE pgcarve.cutover SET rolled_back_at = now()');
+    const lifted = await liftSeal({ legacyUrl: dbs.legacyUrl, serviceUrls: dbs.serviceUrls, slot: observed.config.slot, service: 'freezone_db', timeoutMs: 60_000 });
+    expect(lifted.kind).toBe('lifted');
+    expect(await query(dbs.serviceUrls.freezone_db, 'SELECT rolled_back_at IS NOT NULL AS lifted FROM pgcarve.cutover')).toEqual([{ lifted: true }]);
     await query(dbs.legacyUrl, `UPDATE free_zones SET name = 'forward again' WHERE id = 5`);
     await observed.sync(60_000);
     expect(await query(dbs.serviceUrls.freezone_db, 'SELECT id, name FROM free_zones WHERE id IN (4, 5) ORDER BY id')).toEqual([
       { id: 4, name: 'Zone 4' },
       { id: 5, name: 'forward again' },
     ]);
+    // A reconnect replays from the writers' durable positions: the sealed span stays sealed.
+    await observed.stop();
+    observed = await startObservedSidecar(dbs);
+    await observed.sync(60_000);
+    expect(await query(dbs.serviceUrls.freezone_db, 'SELECT name FROM free_zones WHERE id = 4')).toEqual([{ name: 'Zone 4' }]);
   });
 });
