@@ -25,7 +25,10 @@ export interface ChangeScan {
   readonly changes: readonly TableChanges[];
 }
 
-/** Rows of decoded output read per call: the memory of a scan stays bounded by it (and by one transaction). */
+/**
+ * Rows of decoded output read per call: the memory of a scan stays bounded by it, except that the
+ * server finishes the transaction it is in (one huge legacy transaction is read whole).
+ */
 const ROWS_PER_CALL = 5_000;
 
 /**
