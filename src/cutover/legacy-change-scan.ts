@@ -45,7 +45,8 @@ export class LegacyChangeScan {
 
   private constructor(
     private readonly client: pg.Client,
-    private readonly slotName: string,
+    /** The temporary slot (gone once closed). */
+    readonly slotName: string,
     private readonly publication: string,
     private readonly oids: ReadonlyMap<number, string>,
     private readonly tables: readonly string[],

@@ -59,7 +59,7 @@ describe('the exact freeze check', () => {
     } finally {
       await scan.close();
     }
-    expect(await query(dbs.legacyUrl, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'pgcarve_freeze_%'")).toEqual([]);
+    expect(await query(dbs.legacyUrl, 'SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1', [scan.slotName])).toEqual([]);
   });
 
   it('refuses the cutover while a TRUNCATE hits a legacy table of the service, and says what it checked', async () => {
