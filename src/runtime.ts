@@ -2,6 +2,7 @@ import { LEGACY_RULES } from '../mappings/index.js';
 import { Backfill } from './backfill/backfill.js';
 import { combineObservers, type BackfillObserver } from './backfill/backfill-observer.js';
 import type { Config } from './config/config.js';
+import { legacyTablesByService } from './cutover/legacy-tables.js';
 import type { PgcarveError } from './errors/pgcarve-error.js';
 import { mountApi } from './http/api-routes.js';
 import { close, createApp, listen } from './http/http-server.js';
@@ -67,6 +68,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     rules: LEGACY_RULES,
     log,
     backfill,
+    sealObserver: metrics,
     observer: options.writerObserver ? writerObservers(metrics, options.writerObserver) : metrics,
     onPhase: (phase) => {
       if (phase === 'streaming') onStreaming();
@@ -85,6 +87,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
   });
   metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
+  metrics.bindLegacyTables(legacyTablesByService(sidecar.routing));
 
   const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
   const { server, port } = await listen(app, config.httpPort, options.httpHost ?? '0.0.0.0');

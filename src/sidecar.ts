@@ -15,6 +15,9 @@ import { TargetWriter, type WriterObserver, type WriterState } from './targets/t
 import { probeTarget } from './targets/target-probe.js';
 import type { WriterSession } from './targets/writer-session.js';
 import { NO_FLOORS, type BackfillFloors } from './backfill/backfill-floors.js';
+import { readSeals } from './cutover/cutover-marker.js';
+import { sealedWriteReporter, type SealObserver } from './cutover/sealed-writes.js';
+import { NO_SEALS, type SealedChange, type ServiceSeals } from './router/seals.js';
 
 export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped';
 
@@ -62,6 +65,8 @@ export interface SidecarOptions {
   readonly log: Logger;
   readonly observer?: WriterObserver;
   readonly backfill?: SidecarBackfill;
+  /** Hears of legacy changes held back by a cutover seal (router/seals.ts). */
+  readonly sealObserver?: SealObserver;
   /** Backoff between reconnects: first and maximum delay. */
   readonly backoffMs?: readonly [number, number];
   readonly onPhase?: (phase: Phase) => void;
@@ -98,6 +103,9 @@ export class Sidecar {
   readonly routing: RoutingTable;
   readonly writers: readonly TargetWriter[];
   private floors: BackfillFloors = NO_FLOORS;
+  /** The cutover seals, from pgcarve.cutover at start and from seal/lift messages as they stream. */
+  private seals: ServiceSeals = NO_SEALS;
+  private readonly onSealed: SealedChange;
   /** Relation OIDs across rounds: a table renamed between two rounds is still recognised. */
   private readonly relations: RelationMemory;
   private phaseValue: Phase = 'starting';
@@ -121,6 +129,7 @@ export class Sidecar {
     const { config, log } = options;
     this.routing = new RoutingTable(options.rules);
     this.relations = new RelationMemory(this.routing);
+    this.onSealed = sealedWriteReporter(log, options.sealObserver);
     this.writers = SERVICES.map(
       (service) =>
         new TargetWriter({
@@ -261,6 +270,7 @@ export class Sidecar {
         await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN, signal);
       }
       if (backfill) this.floors = await backfill.floors(this.routing);
+      this.seals = await readSeals(config.serviceUrls, config.slot);
     } finally {
       await created?.release();
       await client.end().catch(() => undefined);
@@ -305,6 +315,7 @@ export class Sidecar {
     });
     const router = new Router(this.routing, this.writers.map((w) => writerPort(w, sessions.get(w))), this.options.log, round.signal, this.relations);
     router.setFloors(this.floors);
+    router.setSeals(this.seals, this.onSealed, (seals) => (this.seals = seals));
     const stream = new ReplicationStream({ connectionString: this.options.config.legacyUrl, slot: this.options.config.slot, publication: this.options.config.publication });
     round.signal.addEventListener('abort', () => void stream.stop(), { once: true });
     const start = this.minPosition();

@@ -37,8 +37,10 @@ export type BackfillState =
   | (BackfillCommon & { readonly kind: 'copied'; readonly snapshotLsn: Lsn | undefined; readonly startedAt: Date | undefined; readonly finishedAt: Date | undefined })
   /**
    * Set by `pgcarve backfill` while it re-copies the table through the WAL (table-repair.ts) and
-   * set back to `copied` (floor unchanged) when the sidecar has applied every chunk. The sidecar
-   * does not act on it: a repair that died is simply run again.
+   * set back to `copied` (floor unchanged) when the sidecar has applied every chunk. The running
+   * repair holds an advisory lock on the table (cutover/repair-liveness.ts); without it the state
+   * reads as `repair-interrupted`: verify, status and cutover treat the table as not verified
+   * until `pgcarve backfill` is run again and finishes it. The sidecar does not act on it.
    */
   | (BackfillCommon & { readonly kind: 'repairing'; readonly snapshotLsn: Lsn | undefined; readonly startedAt: Date });
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { progressOutput } from '../backfill/progress-log.js';
-import { repair, type RepairScope } from '../backfill/repair.js';
+import { cutOverRefusal, repair, type RepairScope } from '../backfill/repair.js';
 import { resync } from '../backfill/resync.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { RoutingTable } from '../router/routing-table.js';
@@ -64,9 +64,15 @@ Options:
   --resync              copy the table again on the next start of \`pgcarve run\` (see above)
   --json                print the result as JSON
 
+A cut-over service (pgcarve.cutover) is refused: its database is the source of truth.
+A repair that does not finish (SIGTERM/SIGINT, the timeout, the sidecar stopped) leaves the table
+\`repair-interrupted\`: verify, status and cutover treat it as not verified until the same
+command is run again and finishes it.
+
 Exit codes: 0 re-copied and applied, 1 sent but not applied within the timeout (the sidecar
-applies them when it runs), 2 bad arguments or configuration, or a table whose initial copy by
-\`pgcarve run\` is unfinished (run resumes it itself), 3 a database unreachable.
+applies them when it runs; run it again to mark the table verified), or a cut-over service,
+2 bad arguments or configuration, or a table whose initial copy by \`pgcarve run\` is
+unfinished (run resumes it itself), 3 a database unreachable, 130 stopped by SIGTERM/SIGINT.
 With --resync: 0 marked, 2 bad arguments or a service that was cut over, 3 the mapping reads a
 column the legacy table lacks, or a database unreachable.`,
   async run(ctx) {
@@ -93,6 +99,11 @@ column the legacy table lacks, or a database unreachable.`,
     const scope = repairScope(routing, values.service, values.table);
     const config = ctx.config();
     const { log, observer } = progressOutput(process.stderr, config.logLevel);
+    const refusal = await cutOverRefusal(config, scope);
+    if (refusal !== undefined) {
+      ctx.stderr(`pgcarve backfill: ${refusal}\n`);
+      return EXIT.notSatisfied;
+    }
     const reports = await repair({ config, routing, scope, chunkRows, timeoutMs: timeout * 1000, observer, log, signal: ctx.stopSignal });
     const applied = reports.every((r) => r.applied);
     if (values.json) {
@@ -103,6 +114,11 @@ column the legacy table lacks, or a database unreachable.`,
           `${r.table} → ${r.services.join(', ')}: ${r.rows} rows in ${r.chunks} chunk(s), ${r.extraRows} extra target row(s) deleted, ${r.applied ? 'applied' : 'NOT yet applied (is `pgcarve run` streaming?)'}\n`,
         );
       }
+    }
+    const stopped = reports.find((r) => r.interrupted);
+    if (stopped) {
+      ctx.stderr(`pgcarve backfill: stopped by a signal before ${stopped.table} was re-copied and applied in ${stopped.services.join(', ')}; it is left repair-interrupted (not verified: cutover refuses it). Run the same command again to finish it.\n`);
+      return EXIT.interrupted;
     }
     return applied ? EXIT.ok : EXIT.notSatisfied;
   },

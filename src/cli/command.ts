@@ -30,6 +30,8 @@ export const EXIT = {
   usage: 2,
   /** An operator-facing failure (unreachable server, missing privilege, …). */
   failure: 3,
+  /** Stopped by SIGTERM or SIGINT before it finished (what it leaves is said on stderr). */
+  interrupted: 130,
   /** A bug: please report it. */
   internal: 70,
 } as const;

@@ -142,9 +142,13 @@ export function renderStatus(view: StatusView, httpPort: number): string {
   for (const s of view.services) {
     const details: string[] = [];
     if (s.databaseError) details.push(`database: ${s.databaseError}`);
-    if (s.cutOverAt) details.push(`cut over at ${s.cutOverAt}: its database is the source of truth; drift checks skip it`);
+    if (s.cutOverAt) details.push(`cut over at ${s.cutOverAt}, sealed at ${s.sealLsn ?? '?'}: its database is the source of truth; the drift checks report it as sealed`);
+    for (const w of s.legacyWritesAfterCutover ?? []) details.push(`LEGACY WRITES AFTER CUTOVER: ${w.changes} change(s) to ${w.table}, the last committed at ${w.lastLsn}; not applied to ${s.service}: find and stop that writer`);
     if (s.writer.error) details.push(`writer stopped (${s.writer.errorKind}): ${s.writer.error}`);
-    for (const b of s.backfill ?? []) if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${b.rowsCopied} of ~${b.rowsEstimated ?? '?'} rows`);
+    for (const b of s.backfill ?? []) {
+      if (b.state === 'repair-interrupted') details.push(`backfill ${b.table}: repair interrupted, NOT VERIFIED (cutover refuses): finish it with pgcarve backfill --service ${s.service} --table ${b.table}`);
+      else if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${b.rowsCopied} of ~${b.rowsEstimated ?? '?'} rows`);
+    }
     if (s.drift?.reason) details.push(`drift check: ${s.drift.outcome}: ${s.drift.reason}`);
     for (const t of s.drift?.tables ?? []) details.push(`drift ${t.table}: ${t.missing} missing, ${t.extra} extra, ${t.different} different (pgcarve verify --service ${s.service} shows keys)`);
     if (details.length > 0) lines.push('', `${s.service}:`, ...details.map((d) => `  ${d}`));

@@ -89,6 +89,7 @@ function driftCell(report: DriftReport | undefined, service: ServiceName): Drift
       return rows > 0 ? { kind: 'drift', rows } : { kind: 'clean', ageSeconds: (Date.now() - Date.parse(report.finishedAt)) / 1000 };
     }
     case 'skipped':
+    case 'sealed':
       return { kind: 'not-checked' };
     default:
       return { kind: 'incomplete', reason: own.outcome.reason };

@@ -39,6 +39,7 @@ export function sidecarApi(parts: SidecarApiParts): ApiDeps {
         ...(poller.latest ? { slotHealth: poller.latest } : {}),
         targets,
         ...(parts.verifier?.last ? { drift: parts.verifier.last } : {}),
+        legacyWritesAfterCutover: (service) => metrics.legacyWritesAfterCutover(service),
         excludedTables: snapshot.excludedTables,
       });
     },

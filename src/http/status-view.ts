@@ -52,6 +52,13 @@ export interface ServiceStatus {
   readonly lastAppliedCommitTime: string | null;
   /** When `pgcarve cutover` cut the service over: its database is the source of truth since. */
   readonly cutOverAt: string | null;
+  /** The LSN of the cutover seal: legacy changes committed after it are not applied to the service. */
+  readonly sealLsn: string | null;
+  /**
+   * Legacy changes held back by the seal since the sidecar started, per legacy table, with the
+   * commit LSN of the last one (null when the sidecar did not answer).
+   */
+  readonly legacyWritesAfterCutover: readonly LegacyWritesAfterCutover[] | null;
   readonly lagBytes: number | null;
   readonly lagSeconds: number | null;
   readonly writer: { readonly state: 'starting' | 'running' | 'behind' | 'stopped' | 'unknown'; readonly errorKind: string | null; readonly error: string | null };
@@ -59,6 +66,12 @@ export interface ServiceStatus {
   readonly drift: DriftStatus | null;
   /** Why the service database could not be read. */
   readonly databaseError: string | null;
+}
+
+export interface LegacyWritesAfterCutover {
+  readonly table: string;
+  readonly changes: number;
+  readonly lastLsn: string;
 }
 
 /** The last drift check of a service: only drifted tables are listed. */
@@ -81,6 +94,8 @@ export interface StatusParts {
   readonly legacyError?: Error;
   readonly targets: ReadonlyMap<ServiceName, TargetState | Error>;
   readonly drift?: DriftReport;
+  /** The running sidecar's held changes per service (PgcarveMetrics.legacyWritesAfterCutover). */
+  readonly legacyWritesAfterCutover?: (service: ServiceName) => readonly LegacyWritesAfterCutover[];
   readonly unroutedTables?: readonly string[];
   readonly excludedTables: readonly { readonly table: string; readonly reason: string }[];
 }
@@ -145,6 +160,8 @@ export function buildStatus(parts: StatusParts): StatusView {
         checkpointLsn: lsn(state?.checkpoint),
         lastAppliedCommitTime: state?.lastCommitTime ?? null,
         cutOverAt: state?.cutOverAt ?? null,
+        sealLsn: state?.sealLsn ?? null,
+        legacyWritesAfterCutover: parts.legacyWritesAfterCutover?.(service) ?? null,
         lagBytes: progress?.lagBytes ?? dbLag ?? null,
         lagSeconds: progress ? Math.round(progress.lagSeconds * 1000) / 1000 : dbLag === 0 ? 0 : null,
         writer: progress
@@ -177,7 +194,7 @@ export function withSidecarView(fromDatabases: StatusView, sidecar: StatusView):
     services: fromDatabases.services.map((db) => {
       const live = sidecar.services.find((s) => s.service === db.service);
       if (!live) return db;
-      return { ...db, appliedLsn: live.appliedLsn, lagBytes: live.lagBytes, lagSeconds: live.lagSeconds, writer: live.writer, drift: live.drift };
+      return { ...db, appliedLsn: live.appliedLsn, lagBytes: live.lagBytes, lagSeconds: live.lagSeconds, writer: live.writer, drift: live.drift, legacyWritesAfterCutover: live.legacyWritesAfterCutover ?? null };
     }),
   };
 }

@@ -1,12 +1,14 @@
 import pg from 'pg';
 import { readBackfillStates } from '../backfill/backfill-state.js';
-import { readCutOver } from '../cutover/cutover-marker.js';
+import { readSeal } from '../cutover/cutover-marker.js';
+import { liveRepairs } from '../cutover/repair-liveness.js';
 import { classify } from '../errors/classify.js';
-import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
+import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 
 /** One row of pgcarve.backfill: a legacy table's backfill into this service database. */
 export interface BackfillTableState {
   readonly table: string;
+  /** The backfill state (backfill-state.ts), or `repair-interrupted`: `repairing` with no pgcarve backfill running. */
   readonly state: string;
   readonly rowsCopied: number;
   readonly rowsEstimated: number | null;
@@ -22,6 +24,8 @@ export interface TargetState {
   readonly backfill: readonly BackfillTableState[];
   /** When `pgcarve cutover` cut the service over (ISO 8601 UTC), or null. */
   readonly cutOverAt: string | null;
+  /** The LSN of its cutover seal ('X/Y'), or null. */
+  readonly sealLsn: string | null;
 }
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
@@ -38,15 +42,17 @@ export async function readTargetState(url: string, slot: string): Promise<Target
     );
     // The backfill's own reader, so status shows each table as `run` interprets its state.
     const backfill = await readBackfillStates(client, slot);
-    const cutOverAt = await readCutOver(client, slot);
+    const seal = await readSeal(client, slot);
+    const live = await liveRepairs(client, slot, backfill.filter((b) => b.kind === 'repairing').map((b) => b.table));
     const row = checkpoint.rows[0];
     return {
-      cutOverAt: cutOverAt ?? null,
+      cutOverAt: seal?.at ?? null,
+      sealLsn: seal ? formatLsn(seal.fenceLsn) : null,
       checkpoint: row ? parseLsn(row.lsn) : ZERO_LSN,
       lastCommitTime: row?.commit_time ?? null,
       backfill: backfill.map((b) => ({
         table: b.table,
-        state: b.kind,
+        state: b.kind === 'repairing' && !live.has(b.table) ? 'repair-interrupted' : b.kind,
         rowsCopied: b.rowsCopied,
         rowsEstimated: b.rowsEstimated ?? null,
         updatedAt: b.updatedAt.toISOString(),

@@ -11,6 +11,7 @@ import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } 
 import { RelationMemory } from './relation-memory.js';
 import type { SourceRow, SourceValue } from './mapping.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
+import { applySealMessage, holdSealed, NO_SEALS, SEAL_PREFIX, type SealedChange, type ServiceSeals } from './seals.js';
 import { SERVICES, type ServiceName } from './service.js';
 
 /** The prefix of pgcarve's fence messages (pg_logical_emit_message). */
@@ -69,8 +70,11 @@ export class Router {
   /** The commit LSN of the transaction in progress, and the backfill floors it is compared with. */
   private finalLsn: Lsn | undefined;
   private floors: BackfillFloors = NO_FLOORS;
-  /** Services that get the ops being derived (accepting, not skipping, not below a floor). */
+  /** Services that get the ops being derived (accepting, not skipping, not below a floor, not sealed). */
   private targets: ReadonlySet<ServiceName> = new Set();
+  private seals: ServiceSeals = NO_SEALS;
+  private onSealed: SealedChange | undefined;
+  private onSeals: ((seals: ServiceSeals) => void) | undefined;
   private readonly sink: OpSink = (service, op) => {
     if (!this.targets.has(service)) return;
     const buffer = this.buffers.get(service);
@@ -155,6 +159,10 @@ export class Router {
       case 'message':
         if (event.transactional && event.prefix === FENCE_PREFIX) this.fence = true;
         if (event.transactional && event.prefix === CHUNK_PREFIX) await this.chunk(event.content);
+        if (event.transactional && event.prefix === SEAL_PREFIX) {
+          this.seals = applySealMessage(this.seals, event.content, event.messageLsn);
+          this.onSeals?.(this.seals);
+        }
         return;
       case 'type':
       case 'origin':
@@ -216,6 +224,16 @@ export class Router {
     this.floors = floors;
   }
 
+  /**
+   * The cutover seals (see seals.ts); `onSealed` hears of every change they hold, `onSeals` of the
+   * seals as a seal or lift message changes them (they outlive this router's round).
+   */
+  setSeals(seals: ServiceSeals, onSealed?: SealedChange, onSeals?: (seals: ServiceSeals) => void): void {
+    this.seals = seals;
+    this.onSealed = onSealed;
+    this.onSeals = onSeals;
+  }
+
   /** A chunk of `pgcarve backfill`: that part of the table is exactly these rows at this point. */
   private async chunk(content: Buffer): Promise<void> {
     const chunk = decodeChunk(content);
@@ -229,8 +247,8 @@ export class Router {
 
   /** `problem`: the change cannot be applied; its services get it as a failure (see the catch). */
   private async derive(routed: RoutedTable, derive: () => void, problem?: PgcarveError): Promise<void> {
-    const held = servicesBelowFloor(this.floors, routed.mapping.source, this.finalLsn);
     const finalLsn = this.finalLsn;
+    const held = holdSealed(servicesBelowFloor(this.floors, routed.mapping.source, finalLsn), this.seals, routed.services, routed.mapping.source, finalLsn, this.onSealed);
     const active = routed.services.filter((s) => {
       const writer = this.writers.get(s);
       return writer !== undefined && writer.accepting && !held.has(s) && (finalLsn === undefined || !writer.skips(finalLsn));
