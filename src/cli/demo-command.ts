@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { stopOnSignals } from '../demo/demo-signals.js';
 import { runDemo } from '../demo/run-demo.js';
+import { inTerminalForeground } from '../demo/terminal-foreground.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { isServiceName, SERVICES } from '../router/service.js';
 import { EXIT, type Command } from './command.js';
@@ -59,7 +61,13 @@ every step of the rehearsal), 1 when one did not or the demo was interrupted, 2 
     });
     const service = values.service ?? 'document_db';
     if (!isServiceName(service)) throw new PgcarveError('bad_input', `--service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(service)}`);
-    const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true;
+    // In the background of a terminal (`… &`, `timeout …`) a key press can never arrive and raw
+    // mode would stop the process (SIGTTOU): run as without a terminal.
+    const foreground = inTerminalForeground();
+    const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && foreground;
+    const stop = new AbortController();
+    ctx.stopSignal.addEventListener('abort', () => stop.abort(), { once: true });
+    const removeHandlers = stopOnSignals(() => stop.abort());
     const duration = values.duration === undefined ? (terminal ? undefined : 60) : number('duration', values.duration, 60, 1, 86_400);
     const ok = await runDemo(
       {
@@ -75,15 +83,15 @@ every step of the rehearsal), 1 when one did not or the demo was interrupted, 2 
       {
         out: {
           write: (text: string) => ctx.stdout(text),
-          isTTY: process.stdout.isTTY === true,
+          isTTY: process.stdout.isTTY === true && foreground,
           get columns() {
             return process.stdout.columns;
           },
         },
         input: terminal ? process.stdin : undefined,
-        signal: ctx.stopSignal,
+        signal: stop.signal,
       },
-    );
+    ).finally(removeHandlers);
     return ok ? EXIT.ok : EXIT.notSatisfied;
   },
 };

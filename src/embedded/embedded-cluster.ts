@@ -327,21 +327,29 @@ export class EmbeddedCluster {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const cluster of live) {
-      const pid = postmasterPid(cluster.dataDir);
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGQUIT');
-        } catch {
-          // already gone
-        }
-      }
+  // Also on an uncaught exception or unhandled rejection: Node emits 'exit' before it dies.
+  process.once('exit', killLiveClusters);
+}
+
+/**
+ * Synchronously crashes (SIGQUIT) every cluster this process started and removes its directory:
+ * for the exit hook and for a last-resort exit (a second Ctrl-C).
+ */
+export function killLiveClusters(): void {
+  for (const cluster of live) {
+    const pid = postmasterPid(cluster.dataDir);
+    if (pid !== undefined) {
       try {
-        rmSync(cluster.dir, { recursive: true, force: true });
+        process.kill(pid, 'SIGQUIT');
       } catch {
-        // best effort; reapOrphanClusters() finishes the job next time
+        // already gone
       }
     }
-  });
+    try {
+      rmSync(cluster.dir, { recursive: true, force: true });
+    } catch {
+      // best effort; reapOrphanClusters() finishes the job next time
+    }
+  }
+  live.clear();
 }
