@@ -27,6 +27,13 @@ export interface EmbeddedClusterOptions {
   readonly name?: string;
   /** Receives the server's log lines; by default they are kept only for error messages. */
   readonly onLog?: (line: string) => void;
+  /**
+   * Files written into the data directory after initdb, readable by the server alone (mode 0600):
+   * `server.crt` and `server.key` for `ssl=on`, a `pg_hba.conf` that replaces initdb's.
+   */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Query string appended to every `url()` (and used by the start check), e.g. `sslmode=verify-full&sslrootcert=…`. */
+  readonly urlQuery?: string;
 }
 
 const DIR_PREFIX = 'pgcarve-pg-';
@@ -171,6 +178,11 @@ export class EmbeddedCluster {
         '--locale=C.UTF-8',
         '--no-sync',
       ]);
+      for (const [name, content] of Object.entries(options.files ?? {})) {
+        const file = join(dataDir, name);
+        writeFileSync(file, content, { mode: 0o600 });
+        if (ids) chownSync(file, ids.uid, ids.gid);
+      }
       await cluster.start();
     } catch (error) {
       await cluster.destroy();
@@ -181,7 +193,8 @@ export class EmbeddedCluster {
 
   /** A connection URL for a database of this cluster. */
   url(database = 'postgres'): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
+    const query = this.options.urlQuery ? `?${this.options.urlQuery}` : '';
+    return `postgres://postgres@127.0.0.1:${this.port}/${encodeURIComponent(database)}${query}`;
   }
 
   /** The server's recent log lines (for error messages of tests). */
