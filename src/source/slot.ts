@@ -11,8 +11,9 @@ export interface SourceCheck {
 }
 
 /**
- * Checks the legacy database can be streamed from: wal_level, the mapped tables exist, and each
- * has a usable replica identity (a primary key, or REPLICA IDENTITY FULL). All problems at once.
+ * Checks the legacy database can be streamed from: wal_level, the mapped tables exist, each has a
+ * usable replica identity (a primary key, or REPLICA IDENTITY FULL) and the role may SELECT it.
+ * All problems at once.
  */
 export async function checkSource(client: pg.ClientBase, mapped: readonly string[]): Promise<SourceCheck> {
   const problems: string[] = [];
@@ -20,9 +21,10 @@ export async function checkSource(client: pg.ClientBase, mapped: readonly string
   if (wal.rows[0]?.wal_level !== 'logical') {
     problems.push(`wal_level is ${wal.rows[0]?.wal_level}: set wal_level=logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL`);
   }
-  const tables = await client.query<{ name: string; identity: string; has_pk: boolean }>(
+  const tables = await client.query<{ name: string; identity: string; has_pk: boolean; readable: boolean; role: string }>(
     `SELECT c.relname AS name, c.relreplident AS identity,
-            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk
+            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk,
+            has_table_privilege(c.oid, 'SELECT') AS readable, current_user AS role
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
   );
@@ -33,9 +35,11 @@ export async function checkSource(client: pg.ClientBase, mapped: readonly string
     else if (row.identity === 'n' || (row.identity === 'd' && !row.has_pk)) {
       problems.push(`legacy table public.${table} has no primary key: add one or run ALTER TABLE public.${table} REPLICA IDENTITY FULL`);
     }
+    // The backfill reads every mapped table; without SELECT it would fail after the slot exists.
+    if (row && !row.readable) problems.push(`the legacy role ${row.role} may not read legacy table public.${table}, which a mapping reads: run GRANT SELECT ON public.${table} TO ${client.escapeIdentifier(row.role)};`);
   }
   if (problems.length > 0) {
-    const kind = problems.some((p) => p.startsWith('wal_level')) ? 'server_misconfigured' : problems.some((p) => p.includes('no primary key')) ? 'no_replica_identity' : 'table_missing';
+    const kind = problems.some((p) => p.startsWith('wal_level')) ? 'server_misconfigured' : problems.some((p) => p.includes('may not read')) ? 'privilege' : problems.some((p) => p.includes('no primary key')) ? 'no_replica_identity' : 'table_missing';
     throw new PgcarveError(kind, problems.join('\n'));
   }
   return { tables: tables.rows.map((r) => r.name), serverVersion: Number(wal.rows[0]?.version ?? 0) };
