@@ -30,11 +30,12 @@ in a temporary directory and
   6. after --duration seconds of streaming (or a key press on a terminal), rehearses the cutover
      of one service: stops the workload's writes to its legacy tables, then runs the runbook of
      \`pgcarve cutover\` (frozen, sync, verify, sequences, still-frozen) and prints its report;
-  7. stops everything and removes the temporary directory (also on Ctrl-C or a failure).
+  7. stops everything and removes the temporary directory (also on Ctrl-C, SIGTERM, SIGHUP or a
+     failure; a second signal kills PostgreSQL at once; after a SIGKILL the next start reaps it).
 
 Options:
   --duration SECONDS  streaming time before the cutover rehearsal (default: until a key press on
-                      a terminal, 60 otherwise)
+                      a terminal in the foreground, 60 otherwise: a pipe, \`… &\`, \`timeout …\`)
   --scale N           size of the generated legacy data; 1 is about 3,700 rows (default 3)
   --rate TPS          legacy transactions per second of the live workload (default 20)
   --service NAME      the service whose cutover is rehearsed: ${SERVICES.join(', ')}
