@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { stopOnSignals } from '../demo/demo-signals.js';
 import { runDemo } from '../demo/run-demo.js';
+import { inTerminalForeground } from '../demo/terminal-foreground.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { isServiceName, SERVICES } from '../router/service.js';
 import { EXIT, type Command } from './command.js';
@@ -28,11 +30,12 @@ in a temporary directory and
   6. after --duration seconds of streaming (or a key press on a terminal), rehearses the cutover
      of one service: stops the workload's writes to its legacy tables, then runs the runbook of
      \`pgcarve cutover\` (frozen, sync, verify, sequences, still-frozen) and prints its report;
-  7. stops everything and removes the temporary directory (also on Ctrl-C or a failure).
+  7. stops everything and removes the temporary directory (also on Ctrl-C, SIGTERM, SIGHUP or a
+     failure; a second signal kills PostgreSQL at once; after a SIGKILL the next start reaps it).
 
 Options:
   --duration SECONDS  streaming time before the cutover rehearsal (default: until a key press on
-                      a terminal, 60 otherwise)
+                      a terminal in the foreground, 60 otherwise: a pipe, \`… &\`, \`timeout …\`)
   --scale N           size of the generated legacy data; 1 is about 3,700 rows (default 3)
   --rate TPS          legacy transactions per second of the live workload (default 20)
   --service NAME      the service whose cutover is rehearsed: ${SERVICES.join(', ')}
@@ -59,7 +62,13 @@ every step of the rehearsal), 1 when one did not or the demo was interrupted, 2 
     });
     const service = values.service ?? 'document_db';
     if (!isServiceName(service)) throw new PgcarveError('bad_input', `--service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(service)}`);
-    const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true;
+    // In the background of a terminal (`… &`, `timeout …`) a key press can never arrive and raw
+    // mode would stop the process (SIGTTOU): run as without a terminal.
+    const foreground = inTerminalForeground();
+    const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && foreground;
+    const stop = new AbortController();
+    ctx.stopSignal.addEventListener('abort', () => stop.abort(), { once: true });
+    const removeHandlers = stopOnSignals(() => stop.abort());
     const duration = values.duration === undefined ? (terminal ? undefined : 60) : number('duration', values.duration, 60, 1, 86_400);
     const ok = await runDemo(
       {
@@ -75,15 +84,15 @@ every step of the rehearsal), 1 when one did not or the demo was interrupted, 2 
       {
         out: {
           write: (text: string) => ctx.stdout(text),
-          isTTY: process.stdout.isTTY === true,
+          isTTY: process.stdout.isTTY === true && foreground,
           get columns() {
             return process.stdout.columns;
           },
         },
         input: terminal ? process.stdin : undefined,
-        signal: ctx.stopSignal,
+        signal: stop.signal,
       },
-    );
+    ).finally(removeHandlers);
     return ok ? EXIT.ok : EXIT.notSatisfied;
   },
 };

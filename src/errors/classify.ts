@@ -1,4 +1,5 @@
 import { PgcarveError, type ErrorKind } from './pgcarve-error.js';
+import { describeTlsFailure } from './tls-failure.js';
 
 /**
  * SQLSTATE (exact code, or class by its first two characters) → kind. Data, not conditions, in
@@ -45,6 +46,8 @@ interface DriverError {
 /** The kind of any error thrown by pg or the network; PgcarveErrors keep theirs. */
 export function classifyKind(error: unknown): ErrorKind {
   if (error instanceof PgcarveError) return error.kind;
+  // A certificate that does not verify is not retried: the URL or the server must change.
+  if (describeTlsFailure(error) !== undefined) return 'authentication';
   const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
   if (typeof code === 'string') {
     const errnoKind = ERRNO_KINDS[code];
@@ -63,6 +66,8 @@ export function classifyKind(error: unknown): ErrorKind {
  */
 export function classify(error: unknown, context: string): PgcarveError {
   if (error instanceof PgcarveError) return error;
+  const tls = describeTlsFailure(error);
+  if (tls !== undefined) return new PgcarveError('authentication', `${context}: ${tls}`, { cause: error });
   const kind = classifyKind(error);
   const detail = error instanceof Error ? error.message : String(error);
   return new PgcarveError(kind, `${context}: ${detail}`, { cause: error });

@@ -3,6 +3,9 @@ import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 
+/** The oldest legacy server pgcarve streams from (server_version_num): PostgreSQL 14. */
+export const MIN_SERVER_VERSION = 140_000;
+
 /** What the legacy database looks like to pgcarve before it streams. */
 export interface SourceCheck {
   /** Tables in schema public. */
@@ -11,21 +14,28 @@ export interface SourceCheck {
 }
 
 /**
- * Checks the legacy database can be streamed from: wal_level, the mapped tables exist, and each
- * has a usable replica identity: one whose columns hold the mapping's source key (`keyOf`; by
- * default the table's primary key), or REPLICA IDENTITY FULL. With any other identity pgoutput
- * sends the key of an updated or deleted row as NULL. All problems at once.
+ * Checks the legacy database can be streamed from: wal_level, the server's version, the mapped
+ * tables exist, the role may SELECT them, and each has a usable replica identity: one whose
+ * columns hold the mapping's source key (`keyOf`; by default the table's primary key), or REPLICA
+ * IDENTITY FULL. With any other identity pgoutput sends the key of an updated or deleted row as
+ * NULL. All problems at once.
  */
 export async function checkSource(client: pg.ClientBase, mapped: readonly string[], keyOf: (table: string) => readonly string[] | undefined = () => undefined): Promise<SourceCheck> {
-  const problems: { readonly kind: 'server_misconfigured' | 'table_missing' | 'no_replica_identity'; readonly text: string }[] = [];
+  const problems: { readonly kind: 'server_misconfigured' | 'privilege' | 'table_missing' | 'no_replica_identity'; readonly text: string }[] = [];
   const wal = await client.query<{ wal_level: string; version: string }>("SELECT current_setting('wal_level') AS wal_level, current_setting('server_version_num') AS version");
+  const version = Number(wal.rows[0]?.version ?? 0);
+  if (version > 0 && version < MIN_SERVER_VERSION) {
+    // pgoutput's `messages` option (14+) carries the fences of wait-sync, /sync and cutover.
+    problems.push({ kind: 'server_misconfigured', text: `the legacy server runs PostgreSQL ${Math.floor(version / 10_000)}, but pgcarve needs 14 or newer (its pgoutput sends the logical decoding messages that fences are made of): upgrade the legacy server` });
+  }
   if (wal.rows[0]?.wal_level !== 'logical') {
     problems.push({ kind: 'server_misconfigured', text: `wal_level is ${wal.rows[0]?.wal_level}: set wal_level=logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL` });
   }
   const tables = await client.query<IdentityRow>(
     `SELECT c.relname AS name, c.relreplident AS identity,
             pk.relname AS pk_index, ${INDEX_COLUMNS('pk')} AS pk_columns,
-            ri.relname AS identity_index, ${INDEX_COLUMNS('ri')} AS identity_columns
+            ri.relname AS identity_index, ${INDEX_COLUMNS('ri')} AS identity_columns,
+            has_table_privilege(c.oid, 'SELECT') AS readable, current_user AS role
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_index pki ON pki.indrelid = c.oid AND pki.indisprimary LEFT JOIN pg_class pk ON pk.oid = pki.indexrelid
        LEFT JOIN pg_index rii ON rii.indrelid = c.oid AND rii.indisreplident LEFT JOIN pg_class ri ON ri.oid = rii.indexrelid
@@ -39,9 +49,11 @@ export async function checkSource(client: pg.ClientBase, mapped: readonly string
       const problem = identityProblem(table, row, keyOf(table) ?? row.pk_columns ?? []);
       if (problem) problems.push({ kind: 'no_replica_identity', text: problem });
     }
+    // The backfill reads every mapped table; without SELECT it would fail after the slot exists.
+    if (row && !row.readable) problems.push({ kind: 'privilege', text: `the legacy role ${row.role} may not read legacy table public.${table}, which a mapping reads: run GRANT SELECT ON public.${table} TO ${client.escapeIdentifier(row.role)};` });
   }
   if (problems.length > 0) {
-    const kind = (['server_misconfigured', 'no_replica_identity', 'table_missing'] as const).find((k) => problems.some((p) => p.kind === k)) ?? 'table_missing';
+    const kind = (['server_misconfigured', 'privilege', 'no_replica_identity', 'table_missing'] as const).find((k) => problems.some((p) => p.kind === k)) ?? 'table_missing';
     throw new PgcarveError(kind, problems.map((p) => p.text).join('\n'));
   }
   return { tables: tables.rows.map((r) => r.name), serverVersion: Number(wal.rows[0]?.version ?? 0) };
@@ -55,6 +67,9 @@ interface IdentityRow {
   readonly pk_columns: readonly string[] | null;
   readonly identity_index: string | null;
   readonly identity_columns: readonly string[] | null;
+  /** has_table_privilege(…, 'SELECT') for the connected role, who is `role`. */
+  readonly readable: boolean;
+  readonly role: string;
 }
 
 /** The columns of the index `alias` (a pg_class row), in index order, as text[]. */
