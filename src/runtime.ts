@@ -23,7 +23,7 @@ export interface RuntimeOptions {
   readonly writerObserver?: WriterObserver;
   /** Export prom-client's process metrics (off where several runtimes share a process). */
   readonly defaultMetrics?: boolean;
-  /** Where the HTTP API listens (all interfaces by default, for the Kubernetes probes). */
+  /** Where the HTTP API listens, overriding PGCARVE_HTTP_HOST. */
   readonly httpHost?: string;
   /** How often the legacy WAL position and slot state are read. */
   readonly pollIntervalMs?: number;
@@ -87,7 +87,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
 
   const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
-  const { server, port } = await listen(app, config.httpPort, options.httpHost ?? '0.0.0.0');
+  const { server, port } = await listen(app, config.httpPort, options.httpHost ?? config.httpHost);
 
   const stopper = new AbortController();
   const running = sidecar.run(stopper.signal);

@@ -26,6 +26,8 @@ export const ERROR_POLICY = {
   slot_invalid: 'operator',
   bad_input: 'operator',
   configuration: 'operator',
+  /** The HTTP API's address is taken or not allowed (PGCARVE_HTTP_PORT, PGCARVE_HTTP_HOST). */
+  port_unavailable: 'operator',
   // A bug or a state pgcarve cannot reason about: stop and report everything.
   internal: 'fatal',
 } as const;

@@ -43,6 +43,7 @@ export function sidecarApi(parts: SidecarApiParts): ApiDeps {
       });
     },
     fence: () => emitFence(config.legacyUrl),
+    token: config.httpToken,
     sync: (fence, timeoutMs, signal) => syncWithSidecar(parts, fence, timeoutMs, signal),
   };
 }
