@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Config } from './config/config.js';
 import { classify } from './errors/classify.js';
+import { connectionFailure } from './errors/connection-failure.js';
 import { PgcarveError } from './errors/pgcarve-error.js';
 import type { Logger } from './log.js';
 import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
@@ -10,10 +11,14 @@ import { RoutingTable } from './router/routing-table.js';
 import { SERVICES, type ServiceName } from './router/service.js';
 import { ReplicationStream } from './source/replication-stream.js';
 import { checkSource, createSlot, ensurePublication, readSlot, type CreatedSlot } from './source/slot.js';
+import { describeStandby, readSlotHolder } from './source/slot-holder.js';
+import { checkReplication } from './source/source-preflight.js';
+import { checkTargets } from './targets/target-preflight.js';
 import { TargetWriter, type WriterObserver, type WriterState } from './targets/target-writer.js';
 import type { BackfillFloors } from './backfill/backfill-floors.js';
 
-export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped';
+/** `standby`: the slot is held by another pgcarve; this one retries and takes over when it is released. */
+export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'standby' | 'stopping' | 'stopped';
 
 /** Per service, what /status, `pgcarve status` and the metrics show. */
 export interface ServiceProgress {
@@ -169,8 +174,10 @@ export class Sidecar {
         const failure = classify(error, 'streaming');
         this.lastError = failure.message;
         if (!failure.retryable) throw failure;
-        this.options.log.warn(`${failure.message}; reconnecting in ${backoff} ms`, { kind: failure.kind });
-        this.setPhase('reconnecting');
+        const standby = failure.kind === 'slot_in_use';
+        if (standby) this.lastError = describeStandby(this.options.config.slot, await readSlotHolder(this.options.config.legacyUrl, this.options.config.slot).catch(() => null));
+        this.options.log.warn(`${this.lastError}; ${standby ? 'retrying' : 'reconnecting'} in ${backoff} ms`, { kind: failure.kind });
+        this.setPhase(standby ? 'standby' : 'reconnecting');
         await sleep(backoff, signal);
         backoff = Math.min(maxBackoff, backoff * 2);
       } finally {
@@ -188,16 +195,19 @@ export class Sidecar {
    */
   private async prepare(signal: AbortSignal): Promise<void> {
     const { config, log } = this.options;
+    // The targets first: nothing is created on the legacy side for targets that cannot take it.
+    await checkTargets(config.serviceUrls);
     const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();
     } catch (error) {
-      throw classify(error, 'cannot connect to the legacy database (DATABASE_URL_LEGACY)');
+      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
     }
     let created: CreatedSlot | undefined;
     try {
       const mapped = this.routing.mappedSources();
       const check = await checkSource(client, mapped);
+      await checkReplication(client, config.legacyUrl, config.slot);
       this.unrouted = this.routing.unrouted(check.tables);
       if (this.unrouted.length > 0) {
         log.warn(`legacy tables neither mapped nor excluded, so not migrated: ${this.unrouted.join(', ')}; add a mapping or an explicit exclusion`, { tables: this.unrouted });

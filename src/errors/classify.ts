@@ -1,4 +1,5 @@
 import { PgcarveError, type ErrorKind } from './pgcarve-error.js';
+import { DRIVER_REMEDY, REMEDIES } from './remedy.js';
 
 /**
  * SQLSTATE (exact code, or class by its first two characters) → kind. Data, not conditions, in
@@ -59,11 +60,13 @@ export function classifyKind(error: unknown): ErrorKind {
 
 /**
  * Wraps any error as a PgcarveError, keeping it as `cause`. `context` says what pgcarve was doing
- * ("applying to document_db"); the driver's message follows it.
+ * ("applying to document_db"); the driver's message follows it, and for the kinds whose server
+ * text says nothing of what to do (a table missing, a privilege), the remedy.
  */
 export function classify(error: unknown, context: string): PgcarveError {
   if (error instanceof PgcarveError) return error;
   const kind = classifyKind(error);
   const detail = error instanceof Error ? error.message : String(error);
-  return new PgcarveError(kind, `${context}: ${detail}`, { cause: error });
+  const remedy = DRIVER_REMEDY.has(kind) ? `: ${REMEDIES[kind]}` : '';
+  return new PgcarveError(kind, `${context}: ${detail}${remedy}`, { cause: error });
 }

@@ -10,7 +10,10 @@ export const ERROR_POLICY = {
   too_many_connections: 'transient',
   serialization_failure: 'transient',
   deadlock: 'transient',
-  /** The slot is still held by a consumer that is going away (or by another pgcarve: see HA). */
+  /**
+   * The slot is held by another consumer: one going away, or another pgcarve, in which case this
+   * one stands by (phase `standby`) and takes over when the slot is released.
+   */
   slot_in_use: 'transient',
   // Stops the affected target (or command) with a message that says what to do.
   mapping_threw: 'operator',
@@ -22,6 +25,8 @@ export const ERROR_POLICY = {
   privilege: 'operator',
   authentication: 'operator',
   database_missing: 'operator',
+  /** A service database is not migrated, behind, or its tables differ from the migrations. */
+  schema_mismatch: 'operator',
   server_misconfigured: 'operator',
   slot_invalid: 'operator',
   bad_input: 'operator',
