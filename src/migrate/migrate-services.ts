@@ -47,7 +47,7 @@ export async function ensureDatabase(url: string, key = 'the service URL'): Prom
   try {
     await client.connect();
   } catch (error) {
-    throw connectionFailure(error, { key, url: maintenanceUrl(url), label: `the maintenance database of ${name}, to create it,`, missingDatabase: `migrate connects to "postgres" to create ${name}: create ${name} by hand (CREATE DATABASE ${name}) and run migrate again` });
+    throw connectionFailure(error, { key, url: maintenanceUrl(url), label: `the server of ${name} (through its database "postgres", to create ${name})`, missingDatabase: `migrate connects to "postgres" to create ${name}: create ${name} by hand (CREATE DATABASE ${name}) and run migrate again` });
   }
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
