@@ -72,7 +72,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (phase === 'streaming') onStreaming();
     },
   });
-  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 2_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
+  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 2_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), onTables: (tables) => sidecar.observeSourceTables(tables), log });
   const verifier = new ContinuousVerifier({
     legacyUrl: config.legacyUrl,
     serviceUrls: config.serviceUrls,

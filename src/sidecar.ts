@@ -154,6 +154,15 @@ export class Sidecar {
     };
   }
 
+  /** The legacy tables as read now by another connection: keeps the unrouted list current. */
+  observeSourceTables(tables: readonly string[]): void {
+    const unrouted = this.routing.unrouted(tables);
+    if (unrouted.join(',') === this.unrouted.join(',')) return;
+    const added = unrouted.filter((t) => !this.unrouted.includes(t));
+    this.unrouted = unrouted;
+    if (added.length > 0) this.options.log.warn(`legacy tables neither mapped nor excluded, so not migrated: ${added.join(', ')}; add a mapping or an explicit exclusion`, { tables: added });
+  }
+
   /** The source's current WAL position, seen by another connection (for lag while idle or stopped). */
   observeSourceLsn(lsn: Lsn): void {
     this.sourceLsn = maxLsn(this.sourceLsn, lsn);

@@ -7,6 +7,7 @@ import { buildStatus, withSidecarView, type ServiceStatus, type StatusView } fro
 import { readTargetState, type TargetState } from '../http/target-state.js';
 import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
 import { RoutingTable } from '../router/routing-table.js';
+import { readPublicTables } from '../source/public-tables.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { EXIT, type Command } from './command.js';
 import { formatBytes } from '../bytes.js';
@@ -56,8 +57,7 @@ async function readLegacy(config: Config, routing: RoutingTable): Promise<{ heal
   try {
     await client.connect();
     const health = await readSlotHealth(client, config.slot);
-    const tables = await client.query<{ name: string }>("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')");
-    return { health, unrouted: routing.unrouted(tables.rows.map((r) => r.name)) };
+    return { health, unrouted: routing.unrouted(await readPublicTables(client)) };
   } catch (error) {
     return { error: classify(error, 'reading the legacy database (DATABASE_URL_LEGACY)') };
   } finally {

@@ -173,7 +173,8 @@ export function withSidecarView(fromDatabases: StatusView, sidecar: StatusView):
     ...fromDatabases,
     sidecar: { ...sidecar.sidecar, reachable: true },
     acknowledgedLsn: sidecar.acknowledgedLsn,
-    unroutedTables: sidecar.unroutedTables ?? fromDatabases.unroutedTables,
+    // Read just now from the legacy database: fresher than the sidecar's last poll.
+    unroutedTables: fromDatabases.unroutedTables ?? sidecar.unroutedTables,
     services: fromDatabases.services.map((db) => {
       const live = sidecar.services.find((s) => s.service === db.service);
       if (!live) return db;
