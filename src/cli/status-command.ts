@@ -93,8 +93,16 @@ function table(rows: readonly (readonly string[])[]): string {
 function backfillSummary(s: ServiceStatus): string {
   if (s.backfill === null) return '-';
   if (s.backfill.length === 0) return 'none';
-  const copied = s.backfill.filter((b) => b.state === 'copied').length;
-  return copied === s.backfill.length ? `${copied}/${s.backfill.length} copied` : `${copied}/${s.backfill.length} copied, ${s.backfill.length - copied} busy`;
+  const counts = new Map<string, number>();
+  for (const b of s.backfill) counts.set(b.state, (counts.get(b.state) ?? 0) + 1);
+  const copied = counts.get('copied') ?? 0;
+  const others = [...counts].filter(([state]) => state !== 'copied').map(([state, n]) => `${n} ${state}`);
+  return [`${copied}/${s.backfill.length} copied`, ...others].join(', ');
+}
+
+/** Rows copied, with the estimate only when there is one (an empty table's estimate is 0). */
+export function rowProgress(copied: number, estimated: number | null): string {
+  return estimated !== null && estimated > 0 ? `${copied} of ~${estimated} rows` : `${copied} rows copied so far (no estimate)`;
 }
 
 function driftSummary(s: ServiceStatus): string {
@@ -110,7 +118,9 @@ export function renderStatus(view: StatusView, httpPort: number): string {
   lines.push(
     sc.reachable
       ? `sidecar: ${sc.phase ?? '?'}${sc.ready ? ', ready' : ', not ready'}${sc.sourceConnected ? '' : ', source disconnected'}${sc.lastError ? `; last error: ${sc.lastError}` : ''}`
-      : `sidecar: not answering on 127.0.0.1:${httpPort} (writer state, lag in seconds and drift are unknown)`,
+      : httpPort === 0
+        ? 'sidecar: not asked (PGCARVE_HTTP_PORT is 0, a port chosen at start; set it to the sidecar\'s port to see writer state, lag in seconds and drift)'
+        : `sidecar: not answering on 127.0.0.1:${httpPort} (writer state, lag in seconds and drift are unknown)`,
   );
   if (view.legacyError) lines.push(`legacy database: ${view.legacyError}`);
   const slot = view.slot;
@@ -144,7 +154,7 @@ export function renderStatus(view: StatusView, httpPort: number): string {
     if (s.databaseError) details.push(`database: ${s.databaseError}`);
     if (s.cutOverAt) details.push(`cut over at ${s.cutOverAt}: its database is the source of truth; drift checks skip it`);
     if (s.writer.error) details.push(`writer stopped (${s.writer.errorKind}): ${s.writer.error}`);
-    for (const b of s.backfill ?? []) if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${b.rowsCopied} of ~${b.rowsEstimated ?? '?'} rows`);
+    for (const b of s.backfill ?? []) if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${rowProgress(b.rowsCopied, b.rowsEstimated)}`);
     if (s.drift?.reason) details.push(`drift check: ${s.drift.outcome}: ${s.drift.reason}`);
     for (const t of s.drift?.tables ?? []) details.push(`drift ${t.table}: ${t.missing} missing, ${t.extra} extra, ${t.different} different (pgcarve verify --service ${s.service} shows keys)`);
     if (details.length > 0) lines.push('', `${s.service}:`, ...details.map((d) => `  ${d}`));

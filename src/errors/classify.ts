@@ -1,5 +1,6 @@
 import { PgcarveError, type ErrorKind } from './pgcarve-error.js';
 import { DRIVER_REMEDY, REMEDIES } from './remedy.js';
+import { withoutValues } from './without-values.js';
 
 /**
  * SQLSTATE (exact code, or class by its first two characters) → kind. Data, not conditions, in
@@ -66,7 +67,7 @@ export function classifyKind(error: unknown): ErrorKind {
 export function classify(error: unknown, context: string): PgcarveError {
   if (error instanceof PgcarveError) return error;
   const kind = classifyKind(error);
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = withoutValues(error instanceof Error ? error.message : String(error));
   const remedy = DRIVER_REMEDY.has(kind) ? `: ${REMEDIES[kind]}` : '';
   return new PgcarveError(kind, `${context}: ${detail}${remedy}`, { cause: error });
 }

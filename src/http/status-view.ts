@@ -1,4 +1,5 @@
 import { redactText } from '../config/redact.js';
+import { withoutValues } from '../errors/without-values.js';
 import { formatLsn, lsnDistance, type Lsn } from '../lsn.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import type { Phase, SidecarSnapshot } from '../sidecar.js';
@@ -92,7 +93,7 @@ const lsn = (value: Lsn | undefined): string | null => (value === undefined ? nu
  * keep the message, drop the value. Connection strings are redacted.
  */
 export function safeMessage(text: string): string {
-  return redactText(text).replace(/((?:for type|for enum) [^:]{1,80}: )"(?:[^"]|"")*"/g, '$1"…"');
+  return withoutValues(redactText(text));
 }
 
 export function driftStatus(drift: ServiceDrift, finishedAt: string): DriftStatus {
