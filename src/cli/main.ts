@@ -5,7 +5,7 @@ import { redactText } from '../config/redact.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { packageRoot } from '../package-root.js';
 import { describeArgumentError, joinNegativeValues } from './argument-errors.js';
-import { EXIT, type Command, type CommandContext } from './command.js';
+import { EXIT, exitCodeOf, type Command, type CommandContext } from './command.js';
 import { configHelp } from './config-help.js';
 import { COMMANDS } from './commands.js';
 
@@ -91,15 +91,15 @@ function reportError(error: unknown, command: string, stderr: (text: string) => 
   if (error instanceof PgcarveError) {
     if (error.kind === 'configuration') {
       stderr(`pgcarve ${command}: the configuration is not valid:\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
-      return EXIT.usage;
+      return exitCodeOf(error.kind);
     }
     if (error.kind === 'bad_input') {
       const lines = redactText(error.message).split('\n');
       stderr(lines.length === 1 ? `pgcarve ${command}: ${lines[0]}\n` : `pgcarve ${command}: ${lines.length} problems:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
-      return EXIT.usage;
+      return exitCodeOf(error.kind);
     }
     stderr(`pgcarve ${command}: ${redactText(error.message)}\n`);
-    return error.policy === 'fatal' ? EXIT.internal : EXIT.failure;
+    return exitCodeOf(error.kind);
   }
   const argumentError = describeArgumentError(error, command);
   if (argumentError !== undefined) {
