@@ -15,6 +15,10 @@ export const ERROR_POLICY = {
    * one stands by (phase `standby`) and takes over when the slot is released.
    */
   slot_in_use: 'transient',
+  /** A target's checkpoint moved under a writer session: another session of the same writer applied (see checkpoint.ts). */
+  target_fenced: 'transient',
+  /** A target did not take changes for longer than PGCARVE_TARGET_STALL_SECONDS: it falls behind alone. */
+  target_stalled: 'transient',
   // Stops the affected target (or command) with a message that says what to do.
   mapping_threw: 'operator',
   constraint_violation: 'operator',

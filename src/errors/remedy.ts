@@ -13,6 +13,8 @@ export const REMEDIES: Readonly<Record<ErrorKind, string>> = {
   serialization_failure: 'retried by itself',
   deadlock: 'retried by itself; if it repeats, look for another writer on the service database',
   slot_in_use: 'another pgcarve (or consumer) holds the slot: this one stands by and takes over when it is released; stop the other, or give this one its own PGCARVE_SLOT',
+  target_fenced: 'nothing: another session of the same writer applied first; pgcarve reopens the session and skips what is applied',
+  target_stalled: 'the service database is slow or locked: pgcarve lets it fall behind alone and catches it up from its checkpoint; look for locks or load there (PGCARVE_TARGET_STALL_SECONDS)',
   mapping_threw: 'fix the mapping or the legacy row named in the message, then restart pgcarve',
   constraint_violation: 'the service database refused a row (a constraint pgcarve does not know): fix the constraint or the legacy row, then restart pgcarve',
   column_missing: 'run `pgcarve migrate` (it checks the schema and says what is missing), then restart pgcarve',

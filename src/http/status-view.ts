@@ -55,7 +55,7 @@ export interface ServiceStatus {
   readonly cutOverAt: string | null;
   readonly lagBytes: number | null;
   readonly lagSeconds: number | null;
-  readonly writer: { readonly state: 'starting' | 'running' | 'stopped' | 'unknown'; readonly errorKind: string | null; readonly error: string | null };
+  readonly writer: { readonly state: 'starting' | 'running' | 'behind' | 'stopped' | 'unknown'; readonly errorKind: string | null; readonly error: string | null };
   readonly backfill: readonly BackfillTableState[] | null;
   readonly drift: DriftStatus | null;
   /** Why the service database could not be read. */
@@ -151,8 +151,8 @@ export function buildStatus(parts: StatusParts): StatusView {
         writer: progress
           ? {
               state: progress.state.kind,
-              errorKind: progress.state.kind === 'stopped' ? progress.state.error.kind : null,
-              error: progress.state.kind === 'stopped' ? safeMessage(progress.state.error.message) : null,
+              errorKind: progress.state.kind === 'stopped' || progress.state.kind === 'behind' ? progress.state.error.kind : null,
+              error: progress.state.kind === 'stopped' || progress.state.kind === 'behind' ? safeMessage(progress.state.error.message) : null,
             }
           : { state: 'unknown', errorKind: null, error: null },
         backfill: state?.backfill ?? null,

@@ -12,7 +12,7 @@ import { WAL_STATUSES, type SlotHealth } from './slot-health.js';
 export const METRIC_PREFIX = 'pgcarve_';
 
 const SOURCE_OPS: readonly SourceOp[] = ['insert', 'update', 'delete', 'truncate'];
-const WRITER_STATES = ['running', 'stopped'] as const;
+const WRITER_STATES = ['running', 'behind', 'stopped'] as const;
 
 /** What the gauges read at scrape time. */
 export interface MetricsSource {

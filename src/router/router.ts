@@ -15,11 +15,25 @@ import { SERVICES, type ServiceName } from './service.js';
 /** The prefix of pgcarve's fence messages (pg_logical_emit_message). */
 export const FENCE_PREFIX = 'pgcarve.fence';
 
-/** Where the router delivers; a returned promise means "wait before sending more" (backpressure). */
+/**
+ * Where the router delivers, for one stream round; a returned promise means "wait before sending
+ * more" (backpressure). `accepting` is false for a writer that is not in the round (stopped,
+ * behind): it gets begin and commit only, to keep its lag in seconds growing. `skips` is true for a
+ * source transaction that writer already has: no ops are derived for it.
+ */
 export interface WriterPort {
   readonly service: ServiceName;
   readonly accepting: boolean;
+  skips(finalLsn: Lsn): boolean;
   push(item: WriterItem): Promise<void> | undefined;
+}
+
+/** Thrown by a router whose round has ended, at its first step after that (see Router). */
+export class RoundEnded extends Error {
+  override readonly name = 'RoundEnded';
+  constructor() {
+    super('the stream round ended');
+  }
 }
 
 interface KnownRelation {
@@ -37,6 +51,11 @@ const PG_EPOCH_MS = 946_684_800_000;
  * Turns decoded pgoutput events into each service's writer items: source transactions in commit
  * order, each change routed through its legacy table's mapping. Every transaction reaches every
  * writer (begin … commit) so that all positions follow the source; ops go only where they belong.
+ *
+ * One router serves one stream round, and is thrown away with it. Once `round` aborts, every call
+ * still in progress (typically one waiting on a full writer queue) throws RoundEnded at its next
+ * step instead of delivering anything: an old round's commit can never reach a new round's writers
+ * (which it holds no reference to anyway) nor end a transaction in its own writers' queues.
  */
 export class Router {
   private readonly relations = new Map<number, KnownRelation>();
@@ -47,10 +66,10 @@ export class Router {
   /** The commit LSN of the transaction in progress, and the backfill floors it is compared with. */
   private finalLsn: Lsn | undefined;
   private floors: BackfillFloors = NO_FLOORS;
-  /** Services that must not get the ops being derived (the table is below its floor there). */
-  private held: ReadonlySet<ServiceName> = new Set();
+  /** Services that get the ops being derived (accepting, not skipping, not below a floor). */
+  private targets: ReadonlySet<ServiceName> = new Set();
   private readonly sink: OpSink = (service, op) => {
-    if (this.held.has(service)) return;
+    if (!this.targets.has(service)) return;
     const buffer = this.buffers.get(service);
     if (buffer) buffer.push(op);
   };
@@ -59,6 +78,7 @@ export class Router {
     private readonly routing: RoutingTable,
     writers: readonly WriterPort[],
     private readonly log: Logger,
+    private readonly round: AbortSignal = new AbortController().signal,
   ) {
     this.writers = new Map(writers.map((w) => [w.service, w]));
     for (const service of SERVICES) this.buffers.set(service, []);
@@ -69,15 +89,8 @@ export class Router {
     return this.inTransaction;
   }
 
-  /** A fresh stream starts: relation messages will be sent again. */
-  reset(): void {
-    this.relations.clear();
-    this.inTransaction = false;
-    this.fence = false;
-    for (const buffer of this.buffers.values()) buffer.length = 0;
-  }
-
   async handle(event: PgoutputEvent): Promise<void> {
+    this.live();
     switch (event.kind) {
       case 'begin':
         this.inTransaction = true;
@@ -203,18 +216,26 @@ export class Router {
   }
 
   private async derive(routed: RoutedTable, derive: () => void): Promise<void> {
-    this.held = servicesBelowFloor(this.floors, routed.mapping.source, this.finalLsn);
-    const active = routed.services.filter((s) => this.writers.get(s)?.accepting && !this.held.has(s));
+    const held = servicesBelowFloor(this.floors, routed.mapping.source, this.finalLsn);
+    const finalLsn = this.finalLsn;
+    const active = routed.services.filter((s) => {
+      const writer = this.writers.get(s);
+      return writer !== undefined && writer.accepting && !held.has(s) && (finalLsn === undefined || !writer.skips(finalLsn));
+    });
     if (active.length === 0) return;
+    this.targets = new Set(active);
     try {
       derive();
     } catch (error) {
       const failure = error instanceof PgcarveError ? error : new PgcarveError('mapping_threw', String(error), { cause: error });
-      for (const service of routed.services.filter((s) => !this.held.has(s))) {
+      for (const service of active) {
         this.buffers.set(service, []);
         await this.writers.get(service)?.push({ kind: 'fail', error: failure });
+        this.live();
       }
       return;
+    } finally {
+      this.targets = NO_TARGETS;
     }
     for (const service of active) {
       const buffer = this.buffers.get(service) as TargetOp[];
@@ -227,6 +248,7 @@ export class Router {
     if (buffer.length === 0) return;
     this.buffers.set(service, []);
     await this.writers.get(service)?.push({ kind: 'ops', ops: buffer });
+    this.live();
   }
 
   private async flushAll(): Promise<void> {
@@ -240,8 +262,16 @@ export class Router {
       if (wait) waits.push(wait);
     }
     if (waits.length > 0) await Promise.all(waits);
+    this.live();
+  }
+
+  /** Every step after a wait goes through here: an ended round delivers nothing more. */
+  private live(): void {
+    if (this.round.aborted) throw new RoundEnded();
   }
 }
+
+const NO_TARGETS: ReadonlySet<ServiceName> = new Set();
 
 /** Under REPLICA IDENTITY FULL the old row has every value: use it for the unchanged TOAST ones. */
 function fillUnchanged(row: Record<string, SourceValue>, old: Record<string, SourceValue>): Record<string, SourceValue> {

@@ -33,7 +33,7 @@ async function checkTarget(service: ServiceName, url: string): Promise<void> {
  * or slot is created for targets that cannot take the changes): each is reachable and migrated.
  * All problems at once, one line per service; the first one's kind.
  */
-export async function checkTargets(serviceUrls: Readonly<Record<ServiceName, string>>): Promise<void> {
+export async function checkServiceDatabases(serviceUrls: Readonly<Record<ServiceName, string>>): Promise<void> {
   const results = await Promise.allSettled(SERVICES.map((service) => checkTarget(service, serviceUrls[service])));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [classify(r.reason, 'checking a service database')] : []));
   const first = failures[0];
