@@ -3,6 +3,7 @@ import pg from 'pg';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
+import { connectionFailure } from '../errors/connection-failure.js';
 import { buildStatus, withSidecarView, type ServiceStatus, type StatusView } from '../http/status-view.js';
 import { readTargetState, type TargetState } from '../http/target-state.js';
 import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
@@ -55,7 +56,9 @@ async function readLegacy(config: Config, routing: RoutingTable): Promise<{ heal
   const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
   client.on('error', () => undefined);
   try {
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
+    });
     const health = await readSlotHealth(client, config.slot);
     return { health, unrouted: routing.unrouted(await readPublicTables(client)) };
   } catch (error) {
@@ -67,7 +70,7 @@ async function readLegacy(config: Config, routing: RoutingTable): Promise<{ heal
 
 async function readTargets(config: Config): Promise<Map<ServiceName, TargetState | Error>> {
   const entries = await Promise.all(
-    SERVICES.map(async (service) => [service, await readTargetState(config.serviceUrls[service], config.slot).catch((error: unknown) => classify(error, `reading ${service}`))] as const),
+    SERVICES.map(async (service) => [service, await readTargetState(config.serviceUrls[service], config.slot, service).catch((error: unknown) => classify(error, `reading ${service}`))] as const),
   );
   return new Map(entries);
 }

@@ -44,6 +44,18 @@ describe('command-line messages', () => {
     expect((await runCli(['wait-sync', '--timeout'], dbs.env)).stderr).toBe('pgcarve wait-sync: --timeout needs a value: `pgcarve wait-sync --help` lists its options\n');
   });
 
+  it('status and wait-sync name the key, host and database they cannot reach', async () => {
+    const env = { ...dbs.env, DATABASE_URL_LEGACY: 'postgres://app:pw-legacy-9@127.0.0.1:1/monolith', DATABASE_URL_USER_SERVICE: 'postgres://app:pw-user-9@127.0.0.1:1/user_db' };
+    const status = await runCli(['status'], env);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain('legacy database: cannot connect to the legacy database (DATABASE_URL_LEGACY) at 127.0.0.1:1, database monolith, user app: nothing answers there (ECONNREFUSED)');
+    expect(status.stdout).toContain('database: cannot connect to user_db (DATABASE_URL_USER_SERVICE) at 127.0.0.1:1, database user_db, user app: nothing answers there');
+    const sync = await runCli(['wait-sync', '--timeout', '1'], env);
+    expect(sync.code).toBe(3);
+    expect(sync.stderr).toContain('cannot connect to the legacy database (DATABASE_URL_LEGACY) at 127.0.0.1:1, database monolith, user app');
+    for (const result of [status, sync]) expect(secretsIn(result, env, ['pw-legacy-9', 'pw-user-9'])).toEqual([]);
+  });
+
   it('run --help lists every configuration key and the exit codes', async () => {
     const result = await runCli(['run', '--help'], {});
     for (const key of CONFIG_KEYS) expect(result.stdout, key).toContain(`  ${key} `);
