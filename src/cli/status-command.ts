@@ -20,7 +20,8 @@ export const statusCommand: Command = {
 
 Reads the databases directly, so it works whether the sidecar runs or not: the legacy WAL position
 and the slot (retained WAL, wal_status), each service database's checkpoint and backfill state,
-and the legacy tables no mapping covers. When the sidecar answers on 127.0.0.1:PGCARVE_HTTP_PORT,
+and the legacy tables no mapping covers. When the sidecar answers on PGCARVE_HTTP_HOST (127.0.0.1
+when it listens on all interfaces):PGCARVE_HTTP_PORT,
 its view completes the picture: phase, writer states, lag in seconds, the last drift check.
 --json prints the same object as GET /status.
 
@@ -30,7 +31,7 @@ be read (what could be read is still printed).`,
     const { values } = parseArgs({ args: [...ctx.args], options: { json: { type: 'boolean', default: false } }, strict: true });
     const config = ctx.config();
     const view = await readStatus(config);
-    ctx.stdout(values.json ? `${JSON.stringify(view)}\n` : `${renderStatus(view, config.httpPort)}\n`);
+    ctx.stdout(values.json ? `${JSON.stringify(view)}\n` : `${renderStatus(view, config.httpPort, config.httpHost)}\n`);
     const unreadable = view.legacyError !== null || view.services.some((s) => s.databaseError !== null);
     return unreadable ? EXIT.failure : EXIT.ok;
   },
@@ -39,7 +40,7 @@ be read (what could be read is still printed).`,
 /** The status from the databases, completed by the running sidecar's /status when it answers. */
 export async function readStatus(config: Config): Promise<StatusView> {
   const routing = new RoutingTable(LEGACY_RULES);
-  const [legacy, targets, sidecar] = await Promise.all([readLegacy(config, routing), readTargets(config), fetchSidecarStatus(config.httpPort)]);
+  const [legacy, targets, sidecar] = await Promise.all([readLegacy(config, routing), readTargets(config), fetchSidecarStatus(sidecarHost(config.httpHost), config.httpPort)]);
   const fromDatabases = buildStatus({
     slot: config.slot,
     publication: config.publication,
@@ -75,11 +76,16 @@ async function readTargets(config: Config): Promise<Map<ServiceName, TargetState
   return new Map(entries);
 }
 
+/** Where to ask the sidecar on this machine: its own address, or loopback when it listens on all. */
+export function sidecarHost(httpHost: string): string {
+  return httpHost === '0.0.0.0' || httpHost === '::' ? '127.0.0.1' : httpHost;
+}
+
 /** The sidecar's own /status on this machine, or undefined when it does not answer within 2 s. */
-async function fetchSidecarStatus(port: number): Promise<StatusView | undefined> {
+async function fetchSidecarStatus(host: string, port: number): Promise<StatusView | undefined> {
   if (port === 0) return undefined;
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/status`, { signal: AbortSignal.timeout(2_000) });
     if (!response.ok) return undefined;
     return (await response.json()) as StatusView;
   } catch {
@@ -115,7 +121,7 @@ function driftSummary(s: ServiceStatus): string {
 }
 
 /** The status for a person: a header, one table row per service, then the details that need attention. */
-export function renderStatus(view: StatusView, httpPort: number): string {
+export function renderStatus(view: StatusView, httpPort: number, httpHost = '127.0.0.1'): string {
   const lines: string[] = [];
   const sc = view.sidecar;
   lines.push(
@@ -123,7 +129,7 @@ export function renderStatus(view: StatusView, httpPort: number): string {
       ? `sidecar: ${sc.phase ?? '?'}${sc.ready ? ', ready' : ', not ready'}${sc.sourceConnected ? '' : ', source disconnected'}${sc.lastError ? `; last error: ${sc.lastError}` : ''}`
       : httpPort === 0
         ? 'sidecar: not asked (PGCARVE_HTTP_PORT is 0, a port chosen at start; set it to the sidecar\'s port to see writer state, lag in seconds and drift)'
-        : `sidecar: not answering on 127.0.0.1:${httpPort} (writer state, lag in seconds and drift are unknown)`,
+        : `sidecar: not answering on ${sidecarHost(httpHost)}:${httpPort} (writer state, lag in seconds and drift are unknown)`,
   );
   if (view.legacyError) lines.push(`legacy database: ${view.legacyError}`);
   const slot = view.slot;
