@@ -6,6 +6,7 @@ import { PgcarveError } from './errors/pgcarve-error.js';
 import type { Logger } from './log.js';
 import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
 import type { LegacyTableRule } from './router/mapping.js';
+import { RelationMemory } from './router/relation-memory.js';
 import { Router, type WriterPort } from './router/router.js';
 import { RoutingTable } from './router/routing-table.js';
 import { SERVICES, type ServiceName } from './router/service.js';
@@ -102,6 +103,8 @@ export class Sidecar {
   readonly routing: RoutingTable;
   readonly writers: readonly TargetWriter[];
   private floors: BackfillFloors = NO_FLOORS;
+  /** Relation OIDs across rounds: a table renamed between two rounds is still recognised. */
+  private readonly relations: RelationMemory;
   private phaseValue: Phase = 'starting';
   private sourceConnected = false;
   private sourceLsn: Lsn = ZERO_LSN;
@@ -122,6 +125,7 @@ export class Sidecar {
   constructor(private readonly options: SidecarOptions) {
     const { config, log } = options;
     this.routing = new RoutingTable(options.rules);
+    this.relations = new RelationMemory(this.routing);
     this.writers = SERVICES.map(
       (service) =>
         new TargetWriter({
@@ -174,7 +178,7 @@ export class Sidecar {
           state: w.state,
         };
       }),
-      unroutedTables: this.unrouted,
+      unroutedTables: [...new Set([...this.unrouted, ...this.relations.unrouted])].sort(),
       excludedTables: [...this.routing.excluded].map(([table, reason]) => ({ table, reason })),
       lastError: this.lastError,
     };
@@ -244,7 +248,7 @@ export class Sidecar {
     let created: CreatedSlot | undefined;
     try {
       const mapped = this.routing.mappedSources();
-      const check = await checkSource(client, mapped);
+      const check = await checkSource(client, mapped, (table) => this.routing.bySource.get(table)?.mapping.sourceKey);
       await checkReplication(client, config.legacyUrl, config.slot);
       this.unrouted = this.routing.unrouted(check.tables);
       if (this.unrouted.length > 0) {
@@ -302,11 +306,23 @@ export class Sidecar {
     const stop = (): void => round.abort();
     signal.addEventListener('abort', stop, { once: true });
     this.currentRound = round;
+    if (sessions.size === 0) {
+      // No writer can apply: streaming would only hold the walsender (a legacy server shutting
+      // down waits for it). Wait for a probe to find a target healthy again, or for the stop.
+      this.setPhase('reconnecting');
+      await new Promise<void>((resolve) => round.signal.addEventListener('abort', () => resolve(), { once: true }));
+      signal.removeEventListener('abort', stop);
+      if (this.currentRound === round) this.currentRound = undefined;
+      return;
+    }
+    const inRound = (w: TargetWriter): boolean => w.current() !== undefined && w.current() === sessions.get(w);
     const runs = [...sessions].map(async ([writer, session]) => {
       const end = await writer.runSession(session, round.signal);
       if (end.kind === 'behind') this.startProbe(writer);
+      // The last writer of the round left it: end the round the same way.
+      if (end.kind !== 'ended' && ![...sessions.keys()].some(inRound)) round.abort();
     });
-    const router = new Router(this.routing, this.writers.map((w) => writerPort(w, sessions.get(w))), this.options.log, round.signal);
+    const router = new Router(this.routing, this.writers.map((w) => writerPort(w, sessions.get(w))), this.options.log, round.signal, this.relations);
     router.setFloors(this.floors);
     const stream = new ReplicationStream({ connectionString: this.options.config.legacyUrl, slot: this.options.config.slot, publication: this.options.config.publication });
     round.signal.addEventListener('abort', () => void stream.stop(), { once: true });
@@ -382,7 +398,7 @@ export class Sidecar {
     if (this.probes.has(writer)) return;
     const stopping = this.runSignal;
     const probe = (async () => {
-      let delay = 100;
+      let delay = writer.rejoinDelayMs();
       while (writer.state.kind === 'behind' && !stopping.aborted) {
         await sleep(delay, stopping);
         if (stopping.aborted) return;
@@ -393,7 +409,7 @@ export class Sidecar {
           return;
         }
         writer.log.debug(`${writer.service} is not healthy yet: ${problem.message}`);
-        delay = Math.min(5_000, delay * 2);
+        delay = Math.min(2_000, delay * 2);
       }
     })().finally(() => this.probes.delete(writer));
     this.probes.set(writer, probe);
@@ -450,7 +466,12 @@ async function anyRowsOnSnapshot(url: string, snapshot: string | undefined, tabl
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -70,7 +70,7 @@ const schema = z
     PGCARVE_BATCH_MAX_TRANSACTIONS: integer(1, 100_000).default(500),
     PGCARVE_BATCH_MAX_LATENCY_MS: integer(1, 60_000).default(100),
     PGCARVE_BACKFILL_CONCURRENCY: integer(1, 64).default(4),
-    PGCARVE_TARGET_STALL_SECONDS: integer(1, 3_600).default(15),
+    PGCARVE_TARGET_STALL_SECONDS: integer(1, 3_600).default(2),
   })
   .strict();
 
@@ -174,6 +174,6 @@ export const CONFIG_HELP: readonly (readonly [string, string])[] = [
   ['PGCARVE_BATCH_MAX_TRANSACTIONS', 'source transactions grouped into one target transaction at most (default 500)'],
   ['PGCARVE_BATCH_MAX_LATENCY_MS', 'how long a batch may wait for more transactions (default 100)'],
   ['PGCARVE_BACKFILL_CONCURRENCY', 'parallel backfill connections on the exported snapshot (default 4)'],
-  ['PGCARVE_TARGET_STALL_SECONDS', 'how long one target may keep the others waiting with its queue full before it falls behind alone and catches up later from its checkpoint (default 15)'],
+  ['PGCARVE_TARGET_STALL_SECONDS', 'how long a target that takes nothing from its full queue may keep the others waiting before it falls behind alone and catches up later from its checkpoint (default 2)'],
   [CONFIG_FILE_KEY, 'optional JSON file with any of the keys above; the environment overrides it'],
 ];

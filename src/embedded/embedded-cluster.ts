@@ -226,10 +226,18 @@ export class EmbeddedCluster {
     if (!child) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let children: readonly number[] = [];
+    const timer = setTimeout(() => {
+      // The shutdown hangs (a walsender waiting for its client, say): kill the server and its
+      // processes, which would otherwise keep the shared memory and make the next start fail.
+      children = childPids(child.pid);
+      child.kill('SIGKILL');
+      for (const pid of children) killQuietly(pid);
+    }, 20_000);
     await gone;
     clearTimeout(timer);
     this.child = undefined;
+    for (let i = 0; i < 100 && children.some(processAlive); i += 1) await new Promise((r) => setTimeout(r, 100));
   }
 
   /** SIGKILL of the postmaster: the hardest crash. Children exit on their own when they notice. */
@@ -336,4 +344,25 @@ function installExitHook(): void {
       }
     }
   });
+}
+
+/** The processes whose parent is `pid` (a postmaster's backends), by /proc. */
+function childPids(pid: number | undefined): readonly number[] {
+  if (pid === undefined) return [];
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number.parseInt(line, 10))
+      .filter((n) => Number.isInteger(n));
+  } catch {
+    return [];
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }

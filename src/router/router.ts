@@ -8,6 +8,7 @@ import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-eve
 import type { TargetOp } from '../targets/target-op.js';
 import type { WriterItem } from '../targets/writer-input.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
+import { RelationMemory } from './relation-memory.js';
 import type { SourceRow, SourceValue } from './mapping.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
 import { SERVICES, type ServiceName } from './service.js';
@@ -39,6 +40,8 @@ export class RoundEnded extends Error {
 interface KnownRelation {
   readonly event: RelationEvent;
   readonly routed: RoutedTable | undefined;
+  /** Set when the changes of this relation must stop the services `routed` feeds (relation-memory.ts). */
+  readonly problem: PgcarveError | undefined;
   readonly columnSet: ReadonlySet<string>;
 }
 
@@ -79,9 +82,16 @@ export class Router {
     writers: readonly WriterPort[],
     private readonly log: Logger,
     private readonly round: AbortSignal = new AbortController().signal,
+    /** Relation OIDs routed so far: pass one that outlives the round, so a rename between rounds is seen. */
+    private readonly memory: RelationMemory = new RelationMemory(routing),
   ) {
     this.writers = new Map(writers.map((w) => [w.service, w]));
     for (const service of SERVICES) this.buffers.set(service, []);
+  }
+
+  /** Legacy tables whose changes arrived although no mapping reads them. */
+  get unroutedTables(): readonly string[] {
+    return this.memory.unrouted;
   }
 
   /** True between a begin and its commit. */
@@ -110,7 +120,7 @@ export class Router {
         const known = this.relation(event.relationId);
         if (!known.routed) return;
         const row = this.row(known, event.newTuple);
-        await this.derive(known.routed, () => deriveUpsert(this.routing, known.routed as RoutedTable, row, undefined, 'insert', this.sink));
+        await this.derive(known.routed, () => deriveUpsert(this.routing, known.routed as RoutedTable, row, undefined, 'insert', this.sink), known.problem);
         return;
       }
       case 'update': {
@@ -121,7 +131,7 @@ export class Router {
         const old = oldTuple ? tupleToRecord(oldTuple, known.event.columns) : undefined;
         const fresh = tupleToRecord(event.newTuple, known.event.columns);
         const row = this.guard(known, event.oldTuple && old ? fillUnchanged(fresh, old) : fresh);
-        await this.derive(routed, () => deriveUpsert(this.routing, routed, row, sourceKeyOf(routed, old ?? fresh), 'update', this.sink));
+        await this.derive(routed, () => deriveUpsert(this.routing, routed, row, sourceKeyOf(routed, old ?? fresh), 'update', this.sink), known.problem);
         return;
       }
       case 'delete': {
@@ -129,9 +139,8 @@ export class Router {
         if (!known.routed) return;
         const routed = known.routed;
         const tuple = event.oldTuple ?? event.keyTuple;
-        if (!tuple) throw new PgcarveError('no_replica_identity', `legacy table ${routed.mapping.source}: a delete arrived without its key; give the table a primary key or set REPLICA IDENTITY FULL`);
-        const old = this.row(known, tuple);
-        await this.derive(routed, () => deriveDelete(routed, sourceKeyOf(routed, old), this.sink));
+        if (!tuple && !known.problem) throw new PgcarveError('no_replica_identity', `legacy table ${routed.mapping.source}: a delete arrived without its key; give the table a primary key or set REPLICA IDENTITY FULL`);
+        await this.derive(routed, () => deriveDelete(routed, sourceKeyOf(routed, this.row(known, tuple as Tuple)), this.sink), known.problem);
         return;
       }
       case 'truncate':
@@ -139,7 +148,7 @@ export class Router {
           const known = this.relation(id);
           if (known.routed) {
             const routed = known.routed;
-            await this.derive(routed, () => deriveTruncate(routed, this.sink));
+            await this.derive(routed, () => deriveTruncate(routed, this.sink), known.problem);
           }
         }
         return;
@@ -165,9 +174,12 @@ export class Router {
   }
 
   private onRelation(event: RelationEvent): void {
-    const routed = event.schema === 'public' ? this.routing.bySource.get(event.name) : undefined;
-    if (!routed) this.log.warn(`changes of ${event.schema}.${event.name} arrive but no mapping routes them; they are not applied`, { table: `${event.schema}.${event.name}` });
-    this.relations.set(event.relationId, { event, routed, columnSet: new Set(event.columns.map((c) => c.name)) });
+    const verdict = this.memory.resolve(event);
+    if (verdict.kind === 'unrouted') this.log.warn(`changes of ${verdict.table} arrive but no mapping routes them; they are not applied: add a mapping or an explicit exclusion`, { table: verdict.table });
+    if (verdict.kind === 'stopped') this.log.error(verdict.error.message, { table: `${event.schema}.${event.name}`, kind: verdict.error.kind });
+    const routed = verdict.kind === 'unrouted' ? undefined : verdict.routed;
+    const problem = verdict.kind === 'stopped' ? verdict.error : undefined;
+    this.relations.set(event.relationId, { event, routed, problem, columnSet: new Set(event.columns.map((c) => c.name)) });
   }
 
   private relation(id: number): KnownRelation {
@@ -215,7 +227,8 @@ export class Router {
     await this.derive(routed, () => deriveChunk(this.routing, routed, chunk, this.sink));
   }
 
-  private async derive(routed: RoutedTable, derive: () => void): Promise<void> {
+  /** `problem`: the change cannot be applied; its services get it as a failure (see the catch). */
+  private async derive(routed: RoutedTable, derive: () => void, problem?: PgcarveError): Promise<void> {
     const held = servicesBelowFloor(this.floors, routed.mapping.source, this.finalLsn);
     const finalLsn = this.finalLsn;
     const active = routed.services.filter((s) => {
@@ -225,6 +238,7 @@ export class Router {
     if (active.length === 0) return;
     this.targets = new Set(active);
     try {
+      if (problem) throw problem;
       derive();
     } catch (error) {
       const failure = error instanceof PgcarveError ? error : new PgcarveError('mapping_threw', String(error), { cause: error });

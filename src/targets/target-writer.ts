@@ -28,7 +28,7 @@ export const nullObserver: WriterObserver = { batchCommitted: () => undefined, e
 export interface TargetWriterOptions extends Omit<SessionSettings, 'pieceSize' | 'maxQueuedOps' | 'stallMs'> {
   readonly pieceSize?: number;
   readonly maxQueuedOps?: number;
-  /** See SessionSettings.stallMs (default 15 s). */
+  /** See SessionSettings.stallMs (default 2 s). */
   readonly stallMs?: number;
   readonly observer?: WriterObserver;
 }
@@ -51,6 +51,8 @@ export class TargetWriter {
   private stateValue: WriterState = { kind: 'starting' };
   private durable: Lsn = ZERO_LSN;
   private persisted: Lsn = ZERO_LSN;
+  /** When this writer's target stalled lately (for the rejoin backoff: a target that keeps stalling waits longer). */
+  private stallTimes: number[] = [];
   /** Backends of earlier sessions, terminated when the next one opens. */
   private stalePids: number[] = [];
   /** Commits received but not yet durable: for lag in seconds. */
@@ -78,7 +80,7 @@ export class TargetWriter {
 
   constructor(options: TargetWriterOptions) {
     this.observer = options.observer ?? nullObserver;
-    this.settings = { ...options, pieceSize: options.pieceSize ?? 5_000, maxQueuedOps: options.maxQueuedOps ?? 20_000, stallMs: options.stallMs ?? 15_000 };
+    this.settings = { ...options, pieceSize: options.pieceSize ?? 5_000, maxQueuedOps: options.maxQueuedOps ?? 20_000, stallMs: options.stallMs ?? 2_000 };
   }
 
   get service(): ServiceName {
@@ -163,10 +165,21 @@ export class TargetWriter {
     if (this.stateValue.kind === 'stopped') return;
     this.closeSession();
     this.observer.error(this.settings.service, error);
+    const now = Date.now();
+    if (error.kind === 'target_stalled') this.stallTimes = [...this.stallTimes.filter((t) => now - t < 60_000), now];
     if (this.stateValue.kind !== 'behind') {
       this.settings.log.warn(`${this.settings.service} falls behind: ${error.message}`, { service: this.settings.service, kind: error.kind });
       this.setState({ kind: 'behind', error, sinceMs: Date.now() });
     }
+  }
+
+  /**
+   * How long to wait before the first probe: 100 ms, and longer for a target that stalled
+   * repeatedly within a minute (a slow target rejoins in larger steps instead of thrashing).
+   * Connection failures do not count: after one, the target is back as soon as it answers.
+   */
+  rejoinDelayMs(): number {
+    return Math.min(30_000, 100 * 4 ** Math.max(0, this.stallTimes.length - 1));
   }
 
   /** A source commit this writer did not get (it is behind or stopped): its lag in seconds keeps growing. */

@@ -5,8 +5,9 @@ import type { WriterItem } from './writer-input.js';
  *
  * Bounded by the number of ops it holds: `push` returns a promise when the queue is full, and the
  * router waits on it (backpressure) until the session has worked the queue down to half, or until
- * the queue is closed. A queue that stays full for longer than `stallMs` calls `onStall` once: the
- * session behind it is too slow to keep the others waiting, and falls behind alone.
+ * the queue is closed. A full queue from which nothing is taken for `stallMs` calls `onStall` once:
+ * the session behind it is stuck (a lock, an unreachable server) and must not keep the others
+ * waiting; it falls behind alone. A slow session that keeps taking items only slows the router.
  *
  * Closing is final: items pushed afterwards are dropped, and every waiter is released, so nothing
  * of an ended round can block or reach anything else.
@@ -45,10 +46,14 @@ export class WriterQueue {
     if (item.kind === 'ops') this.ops += item.ops.length;
     this.wake?.();
     if (this.ops < this.maxOps) return undefined;
-    this.stallTimer ??= setTimeout(() => {
+    this.stallTimer ??= this.startStallTimer();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private startStallTimer(): NodeJS.Timeout {
+    return setTimeout(() => {
       if (!this.closedValue) this.onStall();
     }, this.stallMs);
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** The next item, or undefined when the queue is empty (or closed). */
@@ -64,6 +69,11 @@ export class WriterQueue {
     if (item?.kind === 'ops') {
       this.ops -= item.ops.length;
       if (this.ops < this.maxOps / 2) this.releaseWaiters();
+    }
+    if (this.stallTimer) {
+      // Progress: the stall bound counts from the last item taken.
+      clearTimeout(this.stallTimer);
+      this.stallTimer = this.startStallTimer();
     }
     return item;
   }

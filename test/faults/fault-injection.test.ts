@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
 import { SERVICE_URL_KEYS } from '../../src/config/config.js';
 import { SERVICES, type ServiceName } from '../../src/router/service.js';
-import { startWorkload, type Workload, type WorkloadError } from '../../src/workload/live-workload.js';
+import { startWorkload, type Workload } from '../../src/workload/live-workload.js';
 import { Prng } from '../../src/workload/prng.js';
 import { seedLegacy } from '../../src/workload/seed.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
@@ -13,6 +13,7 @@ import { startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.
 import { FAULT_KINDS, injectFault, type FaultContext, type FaultKind } from './fault-kinds.js';
 import { describeFence, fenceAfterFault } from './fence-after-fault.js';
 import { commitBurst } from './legacy-burst.js';
+import { sql } from './suite-connection.js';
 import type { TableLock } from './table-lock.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { auditFindings, installAudit } from './write-audit.js';
@@ -53,7 +54,10 @@ function envInt(name: string, fallback: number): number {
 
 beforeAll(async () => {
   // A cluster of this file's own: it is restarted under the sidecar.
-  cluster = await EmbeddedCluster.create({ name: 'faults' });
+  // Legacy and targets share this server: a fast shutdown makes the walsender wait for the
+  // sidecar to confirm everything sent, which it cannot while its targets (here, the same server)
+  // are going down too; a short wal_sender_timeout ends that wait in seconds rather than a minute.
+  cluster = await EmbeddedCluster.create({ name: 'faults', settings: { wal_sender_timeout: '5s' } });
   dbs = await createTestDatabases({ adminUrl: cluster.url() });
   legacyProxy = await TcpProxy.start({ upstreamPort: cluster.port });
   for (const service of SERVICES) targetProxies[service] = await TcpProxy.start({ upstreamPort: cluster.port });
@@ -127,13 +131,15 @@ describe('fault injection under a live multi-service workload', () => {
     const rng = new Prng(SEED);
     const overrides: Record<string, string> = { DATABASE_URL_LEGACY: (legacyProxy as TcpProxy).url(d.legacyUrl) };
     for (const service of SERVICES) overrides[SERVICE_URL_KEYS[service]] = (targetProxies[service] as TcpProxy).url(d.serviceUrls[service]);
-    const workloadErrors: WorkloadError[] = [];
-    workload = startWorkload(d.legacyUrl, { ratePerSecond: 25, connections: 2, seed: SEED, onError: (e) => workloadErrors.push(e) });
+    workload = startWorkload(d.legacyUrl, { ratePerSecond: 25, connections: 2, seed: SEED });
     // Some live transactions before the sidecar starts: part of the backlog.
     await waitFor('the workload to commit a first backlog', () => (workload as Workload).stats().transactions >= 50, 60_000);
     running = await startSidecar(d, overrides, { backoffMs: [50, 1_000] });
     const sidecar = running.sidecar;
     const ctx: FaultContext = { cluster: c, dbs: d, legacyProxy: legacyProxy as TcpProxy, targetProxies: targetProxies as Record<ServiceName, TcpProxy>, sidecar, rng, locks };
+
+    // Faults start once the replication connection is up (through the legacy proxy).
+    await waitFor('the slot to be streaming', async () => (await sql<{ active: boolean }>(d.adminUrl, 'SELECT active FROM pg_replication_slots WHERE slot_name = $1', [d.slot]))[0]?.active === true, 30_000);
 
     const records: FaultRecord[] = [];
     const occurrences = new Map<FaultKind, number>();
@@ -179,6 +185,11 @@ describe('fault injection under a live multi-service workload', () => {
     let syncError: string | undefined;
     await running.sync(90_000).catch((error: unknown) => (syncError = String(error)));
     expect.soft(syncError, `final sync failed; ${context}`).toBeUndefined();
+
+    // The live workload wrote to every service during the faults.
+    const written = new Set(Object.entries(workloadStats.tables).filter(([, w]) => w.inserted + w.updated + w.deleted > 0).map(([t]) => t));
+    const untouched = SERVICES.filter((service) => ![...written].some((t) => sidecar.routing.bySource.get(t)?.services.includes(service)));
+    expect.soft(untouched, 'services the live workload did not write to').toEqual([]);
 
     const mismatches = await compareWithOracle(d.legacyUrl, d.serviceUrls);
     const described = mismatches.map((m) => `${m.service}.${m.table}: ${m.missingCount} rows missing or different, ${m.unexpectedCount} unexpected`);

@@ -18,9 +18,9 @@ export async function fenceAfterFault(dbs: TestDatabases, sidecar: Sidecar, time
   const stopped = new AbortController();
   let stop: { service: string; message: string } | undefined;
   const watch = setInterval(() => {
-    const writer = sidecar.writers.find((w) => w.state.kind === 'stopped');
-    if (writer && writer.state.kind === 'stopped') {
-      stop = { service: writer.service, message: writer.state.error.message };
+    for (const { service, state } of sidecar.snapshot().services) {
+      if (state.kind !== 'stopped' || stop) continue;
+      stop = { service, message: state.error.message };
       stopped.abort();
     }
   }, 100);

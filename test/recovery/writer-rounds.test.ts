@@ -40,11 +40,11 @@ function writer(): TargetWriter {
 }
 
 /** One source transaction inserting a role, as the router would send it. */
-function transaction(finalLsn: Lsn, id: number): readonly WriterItem[] {
+function transaction(at: bigint, id: number): readonly WriterItem[] {
   return [
-    { kind: 'begin', finalLsn, commitTimeMs: Date.now() },
+    { kind: 'begin', finalLsn: at as Lsn, commitTimeMs: Date.now() },
     { kind: 'ops', ops: [{ kind: 'upsert', table: 'roles', source: 'roles', op: 'insert', row: { id: String(id), name: `role ${id}`, permissions: '[]', created_at: '2026-01-01 00:00:00+00' } }] },
-    { kind: 'commit', endLsn: finalLsn + 8n, commitTimeMs: Date.now(), fence: false },
+    { kind: 'commit', endLsn: (at + 8n) as Lsn, commitTimeMs: Date.now(), fence: false },
   ];
 }
 
@@ -130,12 +130,12 @@ describe('the router of an ended round', () => {
     }));
     const round = new AbortController();
     const router = new Router(routing, ports, silentLogger, round.signal);
-    const begin = router.handle({ kind: 'begin', finalLsn: 0x100n, commitTime: 0n, xid: 1 });
+    const begin = router.handle({ kind: 'begin', finalLsn: 0x100n as Lsn, commitTime: 0n, xid: 1 });
     round.abort();
     release();
     await expect(begin).rejects.toBeInstanceOf(RoundEnded);
     // The old round's transaction never reaches a commit anywhere.
-    await expect(router.handle({ kind: 'commit', flags: 0, commitLsn: 0x100n, endLsn: 0x108n, commitTime: 0n })).rejects.toBeInstanceOf(RoundEnded);
+    await expect(router.handle({ kind: 'commit', flags: 0, commitLsn: 0x100n as Lsn, endLsn: 0x108n as Lsn, commitTime: 0n })).rejects.toBeInstanceOf(RoundEnded);
     expect(delivered.filter((d) => d.item.kind === 'commit')).toEqual([]);
   });
 });
