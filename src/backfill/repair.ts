@@ -100,7 +100,8 @@ async function checkSlot(legacyUrl: string, slot: string, log: Logger): Promise<
   }
 }
 
-async function withStates(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], f: (client: pg.Client, service: ServiceName) => Promise<void>): Promise<void> {
+/** Runs `f` on a short-lived connection to each of `services`, with the state tables ensured. */
+export async function withStates(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], f: (client: pg.Client, service: ServiceName) => Promise<void>): Promise<void> {
   for (const service of services) {
     const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000 });
     try {

@@ -33,6 +33,8 @@ export const ERROR_POLICY = {
   schema_mismatch: 'operator',
   server_misconfigured: 'operator',
   slot_invalid: 'operator',
+  /** A target database lost pgcarve's checkpoint while pgcarve ran (recreated, schema dropped). */
+  target_state_lost: 'operator',
   bad_input: 'operator',
   configuration: 'operator',
   /** The HTTP API's address is taken or not allowed (PGCARVE_HTTP_PORT, PGCARVE_HTTP_HOST). */

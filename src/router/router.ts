@@ -201,7 +201,7 @@ export class Router {
     return new Proxy(record, {
       get(target, column) {
         if (typeof column === 'string' && !known.columnSet.has(column)) {
-          throw new PgcarveError('column_missing', `legacy table ${table} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column or change the mapping, then restart pgcarve`);
+          throw new PgcarveError('column_missing', `legacy table ${table} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column (or change the mapping), then run \`pgcarve backfill --resync --table ${known.event.name}\` and restart pgcarve: the table is copied again and its changes up to the copy are skipped`);
         }
         return target[column as string];
       },

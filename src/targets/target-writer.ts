@@ -1,5 +1,5 @@
-import type { PgcarveError } from '../errors/pgcarve-error.js';
-import { maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import { formatLsn, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
 import type { ServiceName } from '../router/service.js';
 import { WriterSession, type SessionEnd, type SessionHost, type SessionSettings } from './writer-session.js';
@@ -128,6 +128,15 @@ export class TargetWriter {
   async openSession(): Promise<WriterSession> {
     this.closeSession();
     const session = await WriterSession.open(this.settings, this.host, this.stalePids);
+    if (session.position() < this.persisted) {
+      // The checkpoint this writer wrote is gone (the database recreated, its pgcarve schema
+      // dropped): streaming on would leave a hole. Only a start can copy what is owed.
+      session.close();
+      throw new PgcarveError(
+        'target_state_lost',
+        `${this.settings.service}: its checkpoint is at ${formatLsn(session.position())}, below the ${formatLsn(this.persisted)} this writer wrote: the database was recreated or its pgcarve state removed while pgcarve ran; restart pgcarve, which copies what this database is owed before it streams`,
+      );
+    }
     this.stalePids = [];
     const pid = session.backendPid;
     if (pid !== undefined) this.stalePids.push(pid);
