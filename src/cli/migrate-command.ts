@@ -56,5 +56,5 @@ Options:
 
 /** A database whose migrations all ran but whose tables differ: what is missing and what to do. */
 export function describeMismatch(r: ServiceMigrationReport): string {
-  return `DOES NOT MATCH its migrations (${r.migrationsTotal} recorded as applied): ${r.schemaProblems.join('; ')}. migrate does not re-run a migration that is recorded, and will not drop data to repair: recreate what is missing from mappings/*/migrations/*.sql or a backup, or drop the database ${r.database} and run \`pgcarve migrate\` again (then \`pgcarve backfill --service ${r.service}\` while \`pgcarve run\` streams)`;
+  return `DOES NOT MATCH its migrations (${r.migrationsTotal} recorded as applied): ${r.schemaProblems.join('; ')}. migrate does not re-run a migration that is recorded, and will not drop data to repair: recreate what is missing from mappings/*/migrations/*.sql or a backup, or drop the database ${r.database}, run \`pgcarve migrate\` again and restart \`pgcarve run\` (on start it copies what a database without its checkpoint is owed)`;
 }

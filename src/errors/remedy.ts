@@ -27,6 +27,7 @@ export const REMEDIES: Readonly<Record<ErrorKind, string>> = {
   schema_mismatch: 'run `pgcarve migrate`, then start pgcarve again',
   server_misconfigured: 'change the server setting the message names (the statement is in it) and restart PostgreSQL',
   slot_invalid: 'choose another PGCARVE_SLOT, or drop the slot and run pgcarve again (it backfills)',
+  target_state_lost: 'restart pgcarve: on start it copies what a service database without its checkpoint is owed, then streams',
   bad_input: 'correct the option or input the message names (`pgcarve <command> --help`)',
   configuration: 'correct each KEY listed (`pgcarve --help` lists the keys)',
   port_unavailable: 'stop what holds the port, or set PGCARVE_HTTP_PORT (or PGCARVE_HTTP_HOST)',
