@@ -24,7 +24,7 @@ export interface RuntimeOptions {
   readonly writerObserver?: WriterObserver;
   /** Export prom-client's process metrics (off where several runtimes share a process). */
   readonly defaultMetrics?: boolean;
-  /** Where the HTTP API listens (all interfaces by default, for the Kubernetes probes). */
+  /** Where the HTTP API listens, overriding PGCARVE_HTTP_HOST. */
   readonly httpHost?: string;
   /** How often the legacy WAL position and slot state are read. */
   readonly pollIntervalMs?: number;
@@ -74,7 +74,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (phase === 'streaming') onStreaming();
     },
   });
-  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 2_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
+  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 2_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), onTables: (tables) => sidecar.observeSourceTables(tables), log });
   const verifier = new ContinuousVerifier({
     legacyUrl: config.legacyUrl,
     serviceUrls: config.serviceUrls,
@@ -90,7 +90,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   metrics.bindLegacyTables(legacyTablesByService(sidecar.routing));
 
   const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
-  const { server, port } = await listen(app, config.httpPort, options.httpHost ?? '0.0.0.0');
+  const { server, port } = await listen(app, config.httpPort, options.httpHost ?? config.httpHost);
 
   const stopper = new AbortController();
   const running = sidecar.run(stopper.signal);

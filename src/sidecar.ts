@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Config } from './config/config.js';
 import { classify } from './errors/classify.js';
+import { connectionFailure } from './errors/connection-failure.js';
 import { PgcarveError } from './errors/pgcarve-error.js';
 import type { Logger } from './log.js';
 import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
@@ -11,6 +12,9 @@ import { RoutingTable } from './router/routing-table.js';
 import { SERVICES, type ServiceName } from './router/service.js';
 import { ReplicationStream } from './source/replication-stream.js';
 import { checkSource, createSlot, ensurePublication, readSlot, type CreatedSlot } from './source/slot.js';
+import { describeStandby, readSlotHolder } from './source/slot-holder.js';
+import { checkReplication } from './source/source-preflight.js';
+import { checkServiceDatabases } from './targets/target-preflight.js';
 import { TargetWriter, type WriterObserver, type WriterState } from './targets/target-writer.js';
 import { probeTarget } from './targets/target-probe.js';
 import type { WriterSession } from './targets/writer-session.js';
@@ -19,7 +23,8 @@ import { readSeals } from './cutover/cutover-marker.js';
 import { sealedWriteReporter, type SealObserver } from './cutover/sealed-writes.js';
 import { NO_SEALS, type SealedChange, type ServiceSeals } from './router/seals.js';
 
-export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'stopping' | 'stopped';
+/** `standby`: the slot is held by another pgcarve; this one retries and takes over when it is released. */
+export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'standby' | 'stopping' | 'stopped';
 
 /** Per service, what /status, `pgcarve status` and the metrics show. */
 export interface ServiceProgress {
@@ -188,6 +193,15 @@ export class Sidecar {
     };
   }
 
+  /** The legacy tables as read now by another connection: keeps the unrouted list current. */
+  observeSourceTables(tables: readonly string[]): void {
+    const unrouted = this.routing.unrouted(tables);
+    if (unrouted.join(',') === this.unrouted.join(',')) return;
+    const added = unrouted.filter((t) => !this.unrouted.includes(t));
+    this.unrouted = unrouted;
+    if (added.length > 0) this.options.log.warn(`legacy tables neither mapped nor excluded, so not migrated: ${added.join(', ')}; add a mapping or an explicit exclusion`, { tables: added });
+  }
+
   /** The source's current WAL position, seen by another connection (for lag while idle or stopped). */
   observeSourceLsn(lsn: Lsn): void {
     this.sourceLsn = maxLsn(this.sourceLsn, lsn);
@@ -208,8 +222,10 @@ export class Sidecar {
           const failure = classify(error, 'streaming');
           this.lastError = failure.message;
           if (!failure.retryable) throw failure;
-          this.options.log.warn(`${failure.message}; reconnecting in ${backoff} ms`, { kind: failure.kind });
-          this.setPhase('reconnecting');
+          const standby = failure.kind === 'slot_in_use';
+          if (standby) this.lastError = describeStandby(this.options.config.slot, await readSlotHolder(this.options.config.legacyUrl, this.options.config.slot).catch(() => null));
+          this.options.log.warn(`${this.lastError}; ${standby ? 'retrying' : 'reconnecting'} in ${backoff} ms`, { kind: failure.kind });
+          this.setPhase(standby ? 'standby' : 'reconnecting');
           await sleep(backoff, signal);
           backoff = Math.min(maxBackoff, backoff * 2);
         }
@@ -230,16 +246,19 @@ export class Sidecar {
    */
   private async prepare(signal: AbortSignal): Promise<void> {
     const { config, log } = this.options;
+    // The targets first: nothing is created on the legacy side for targets that cannot take it.
+    await checkServiceDatabases(config.serviceUrls);
     const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();
     } catch (error) {
-      throw classify(error, 'cannot connect to the legacy database (DATABASE_URL_LEGACY)');
+      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
     }
     let created: CreatedSlot | undefined;
     try {
       const mapped = this.routing.mappedSources();
       const check = await checkSource(client, mapped, (table) => this.routing.bySource.get(table)?.mapping.sourceKey);
+      await checkReplication(client, config.legacyUrl, config.slot);
       this.unrouted = this.routing.unrouted(check.tables);
       if (this.unrouted.length > 0) {
         log.warn(`legacy tables neither mapped nor excluded, so not migrated: ${this.unrouted.join(', ')}; add a mapping or an explicit exclusion`, { tables: this.unrouted });

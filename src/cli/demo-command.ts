@@ -23,7 +23,7 @@ in a temporary directory and
   1. creates the legacy monolith (19 tables) and fills it with generated data;
   2. migrates the five service databases;
   3. runs the sidecar in this process: backfill, then streaming, with its HTTP API
-     (/status, /metrics, /sync) on a free port it prints;
+     (/status, /metrics) on a free port it prints;
   4. runs a live workload against the legacy database (the application's kinds of writes);
   5. shows per service: lag in bytes and seconds, transactions/s, rows per table, drift,
      and backfill progress (redrawn in place on a terminal, a block every 5 s otherwise);

@@ -226,7 +226,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
       pollIntervalMs: 1_000,
     });
     const api = `http://127.0.0.1:${pipeline.httpPort}`;
-    view.event(`sidecar started: slot ${SLOT}; HTTP API on ${api} (${api}/status, ${api}/metrics, ${api}/sync)`);
+    view.event(`sidecar started: slot ${SLOT}; HTTP API on ${api} (${api}/status, ${api}/metrics)`);
     counts = new TargetRowCounts(serviceUrls, pipeline.sidecar.routing.tablesByService);
     let ticks = 0;
     const backfilled = new Set<ServiceName>();

@@ -28,7 +28,7 @@ export function sidecarApi(parts: SidecarApiParts): ApiDeps {
       const targets = new Map<ServiceName, TargetState | Error>();
       await Promise.all(
         snapshot.services.map(async ({ service }) => {
-          targets.set(service, await readTargetState(config.serviceUrls[service], config.slot).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+          targets.set(service, await readTargetState(config.serviceUrls[service], config.slot, service).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
         }),
       );
       return buildStatus({
@@ -44,6 +44,7 @@ export function sidecarApi(parts: SidecarApiParts): ApiDeps {
       });
     },
     fence: () => emitFence(config.legacyUrl),
+    token: config.httpToken,
     sync: (fence, timeoutMs, signal) => syncWithSidecar(parts, fence, timeoutMs, signal),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLsn } from '../lsn.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
-import { buildStatus, safeMessage } from './status-view.js';
+import { buildStatus, safeMessage, withSidecarView } from './status-view.js';
 import type { TargetState } from './target-state.js';
 
 describe('status view', () => {
@@ -48,5 +48,16 @@ describe('status view', () => {
     expect(byService.get('user_db')).toMatchObject({ checkpointLsn: '1/100', lagBytes: 0, lagSeconds: 0 });
     expect(byService.get('document_db')).toMatchObject({ checkpointLsn: '1/40', lagBytes: 0xc0, lagSeconds: null });
     expect(byService.get('scraper_db')).toMatchObject({ checkpointLsn: null, databaseError: 'connection refused' });
+  });
+});
+
+describe('pgcarve status with the sidecar answering', () => {
+  it('keeps the unrouted tables it read from the legacy database just now over the sidecar’s older list', () => {
+    const base = { slot: 'pgcarve', publication: 'pgcarve', targets: new Map(), excludedTables: [] };
+    const fromDatabases = buildStatus({ ...base, unroutedTables: ['created_a_moment_ago'] });
+    const sidecar = buildStatus({ ...base, unroutedTables: [] });
+    expect(withSidecarView(fromDatabases, sidecar).unroutedTables).toEqual(['created_a_moment_ago']);
+    const unreadable = buildStatus(base);
+    expect(withSidecarView(unreadable, buildStatus({ ...base, unroutedTables: ['seen_by_sidecar'] })).unroutedTables).toEqual(['seen_by_sidecar']);
   });
 });

@@ -1,4 +1,5 @@
 import { redactText } from '../config/redact.js';
+import { withoutValues } from '../errors/without-values.js';
 import { formatLsn, lsnDistance, type Lsn } from '../lsn.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import type { Phase, SidecarSnapshot } from '../sidecar.js';
@@ -107,7 +108,7 @@ const lsn = (value: Lsn | undefined): string | null => (value === undefined ? nu
  * keep the message, drop the value. Connection strings are redacted.
  */
 export function safeMessage(text: string): string {
-  return redactText(text).replace(/((?:for type|for enum) [^:]{1,80}: )"(?:[^"]|"")*"/g, '$1"…"');
+  return withoutValues(redactText(text));
 }
 
 export function driftStatus(drift: ServiceDrift, finishedAt: string): DriftStatus {
@@ -190,7 +191,8 @@ export function withSidecarView(fromDatabases: StatusView, sidecar: StatusView):
     ...fromDatabases,
     sidecar: { ...sidecar.sidecar, reachable: true },
     acknowledgedLsn: sidecar.acknowledgedLsn,
-    unroutedTables: sidecar.unroutedTables ?? fromDatabases.unroutedTables,
+    // Read just now from the legacy database: fresher than the sidecar's last poll.
+    unroutedTables: fromDatabases.unroutedTables ?? sidecar.unroutedTables,
     services: fromDatabases.services.map((db) => {
       const live = sidecar.services.find((s) => s.service === db.service);
       if (!live) return db;

@@ -2,7 +2,10 @@ import pg from 'pg';
 import { readBackfillStates } from '../backfill/backfill-state.js';
 import { readSeal } from '../cutover/cutover-marker.js';
 import { liveRepairs } from '../cutover/repair-liveness.js';
+import { SERVICE_URL_KEYS } from '../config/config.js';
 import { classify } from '../errors/classify.js';
+import { connectionFailure } from '../errors/connection-failure.js';
+import type { ServiceName } from '../router/service.js';
 import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 
 /** One row of pgcarve.backfill: a legacy table's backfill into this service database. */
@@ -31,11 +34,13 @@ export interface TargetState {
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /** Reads the checkpoint and the backfill states from a service database, on a short-lived connection. */
-export async function readTargetState(url: string, slot: string): Promise<TargetState> {
+export async function readTargetState(url: string, slot: string, service?: ServiceName): Promise<TargetState> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
   client.on('error', () => undefined);
   try {
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      throw service ? connectionFailure(error, { key: SERVICE_URL_KEYS[service], url, label: service, missingDatabase: 'run `pgcarve migrate`' }) : error;
+    });
     const checkpoint = await client.query<{ lsn: string; commit_time: string | null }>(
       `SELECT lsn::text AS lsn, to_char(commit_time AT TIME ZONE 'UTC', ${ISO}) AS commit_time FROM pgcarve.checkpoint WHERE slot = $1`,
       [slot],
