@@ -10,7 +10,8 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { redactUrl } from '../config/redact.js';
 import { ensureStateTables } from '../targets/state-tables.js';
 import { recreateTables } from './recreate-tables.js';
-import { appliedMigrations, checkSchema, MIGRATIONS_TABLE, schemaOf, schemaProblems, STATE_SCHEMA } from './schema-check.js';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { appliedMigrations, checkSchema, journalLost, MIGRATIONS_TABLE, schemaOf, schemaProblems, STATE_SCHEMA } from './schema-check.js';
 
 export { STATE_SCHEMA };
 /** Serialises concurrent `pgcarve migrate` runs on one database (any fixed 64-bit number). */
@@ -89,6 +90,7 @@ export async function migrateService(service: ServiceName, url: string): Promise
   }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK_KEY]);
+    if (journalLost(await checkSchema(client, service))) await baselineJournal(client, folder);
     const before = await appliedMigrations(client);
     try {
       await migrate(drizzle(client), { migrationsFolder: folder, migrationsSchema: STATE_SCHEMA, migrationsTable: MIGRATIONS_TABLE });
@@ -139,4 +141,24 @@ export async function migrateAll(urls: Readonly<Record<ServiceName, string>>): P
       }
     }),
   );
+}
+
+/**
+ * Records every migration as applied without running it, in drizzle's journal format (hash and
+ * folder time per migration): for a database whose tables are all there but whose journal was
+ * dropped with the pgcarve schema (schema-check.ts, journalLost).
+ */
+async function baselineJournal(client: pg.ClientBase, folder: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${STATE_SCHEMA}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${STATE_SCHEMA}.${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+    for (const migration of readMigrationFiles({ migrationsFolder: folder })) {
+      await client.query(`INSERT INTO ${STATE_SCHEMA}.${MIGRATIONS_TABLE} (hash, created_at) VALUES ($1, $2)`, [migration.hash, migration.folderMillis]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }

@@ -69,10 +69,20 @@ export async function checkSchema(client: pg.ClientBase, service: ServiceName): 
   return { service, migrationsApplied, migrationsTotal, missingTables, missingColumns, missingPrimaryKeys };
 }
 
+/**
+ * The migrations journal (in schema pgcarve) is gone while every table and column is there: the
+ * pgcarve schema was dropped, not the service's tables. Not a schema problem: `pgcarve migrate`
+ * records the migrations again without running them (baselineJournal), and `run` copies what the
+ * lost checkpoint leaves owed.
+ */
+export function journalLost(check: SchemaCheck): boolean {
+  return check.migrationsApplied === 0 && check.missingTables.length === 0 && check.missingColumns.length === 0 && check.missingPrimaryKeys.length === 0;
+}
+
 /** What is wrong, one phrase each; empty when the database matches. */
 export function schemaProblems(check: SchemaCheck): readonly string[] {
   const problems: string[] = [];
-  if (check.migrationsApplied < check.migrationsTotal) problems.push(`${check.migrationsApplied} of ${check.migrationsTotal} migrations applied`);
+  if (check.migrationsApplied < check.migrationsTotal && !journalLost(check)) problems.push(`${check.migrationsApplied} of ${check.migrationsTotal} migrations applied`);
   if (check.migrationsApplied > check.migrationsTotal) problems.push(`${check.migrationsApplied} migrations recorded but this pgcarve knows only ${check.migrationsTotal} (a newer pgcarve migrated it?)`);
   if (check.missingTables.length > 0) problems.push(`missing table${check.missingTables.length > 1 ? 's' : ''} ${check.missingTables.join(', ')}`);
   if (check.missingColumns.length > 0) problems.push(`missing column${check.missingColumns.length > 1 ? 's' : ''} ${check.missingColumns.join(', ')}`);

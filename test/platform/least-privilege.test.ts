@@ -53,7 +53,7 @@ describe('least privilege', () => {
       const step = await pgcarve(args, wrong);
       outputs.push(step);
       expect(step.code, step.output).toBe(3);
-      expect(step.output).toMatch(/password authentication failed/);
+      expect(step.output).toMatch(/the password was rejected; check the user and password in DATABASE_URL_LEGACY/);
     }
   }, 120_000);
 
