@@ -4,6 +4,7 @@ import { readSeal } from '../cutover/cutover-marker.js';
 import { liveRepairs } from '../cutover/repair-liveness.js';
 import { formatLsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
+import { connectionFailure } from '../errors/connection-failure.js';
 import type { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import type { SourceKey, TextValue } from '../router/mapping.js';
@@ -110,7 +111,7 @@ class DriftVerification {
     const startedAt = new Date().toISOString();
     try {
       this.legacy = await connectLegacyReader(this.options.legacyUrl).catch((error: unknown) => {
-        throw classify(error, 'connecting to the legacy database to verify drift');
+        throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: this.options.legacyUrl, label: 'the legacy database' });
       });
       for (const service of this.services) await this.prepare(service);
       const routed = [...this.options.routing.bySource.values()].filter((r) => r.targets.some((t) => this.runs.has(t.service)));
