@@ -8,6 +8,7 @@ import type { ServiceName } from '../router/service.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { pause } from '../verify/pause.js';
+import { prepareReverse } from '../reverse/prepare-reverse.js';
 import { markCutOver } from './cutover-marker.js';
 import { advanceSequences, type SequenceAdvance } from './target-sequences.js';
 import { describeWrites, readWriteCounters, writesBetween, type TableWrites } from './write-activity.js';
@@ -145,6 +146,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       return { ok: true, detail: 'no writes to the legacy tables during cutover' };
     });
     await run('record', async () => {
+      await prepareReverse(config, service);
       await withService(config, service, (client) => markCutOver(client, config.slot, fenceLsn));
       return { ok: true, detail: `pgcarve.cutover in ${service} records the cutover: drift checks leave ${service} alone from now on` };
     });

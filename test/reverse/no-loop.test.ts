@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
+import { seedLegacy } from '../observability/legacy-workload.js';
+import { query, startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
+import { cutOver, reverseSync, run, startReverse, type RunningReverse } from './reverse-fixture.js';
+
+let dbs: TestDatabases;
+let sidecar: RunningSidecar;
+let reverse: RunningReverse;
+
+/** An audit trigger: every insert and update of free_zones, counted in a table of its own. */
+const AUDIT = `
+  CREATE TABLE audit (id int, op text);
+  CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id, TG_OP); RETURN NEW; END $$;
+  CREATE TRIGGER audit AFTER INSERT OR UPDATE ON free_zones FOR EACH ROW EXECUTE FUNCTION audit_row();`;
+
+beforeAll(async () => {
+  dbs = await createTestDatabases();
+  sidecar = await startSidecar(dbs);
+  await seedLegacy(dbs.legacyUrl, { users: 5, documents: 5, activityLogs: 5, businessActivities: 5, scraperTasks: 5, messages: 1 });
+  await sidecar.sync(60_000);
+  await cutOver(sidecar.config, 'freezone_db');
+  await run(dbs.serviceUrls.freezone_db, [AUDIT]);
+  await run(dbs.legacyUrl, [AUDIT]);
+  reverse = startReverse(sidecar.config);
+}, 300_000);
+
+afterAll(async () => {
+  await reverse?.stop();
+  await sidecar?.stop();
+  await dbs?.drop();
+});
+
+describe('no loop between the reverse and the forward stream', () => {
+  it('a row the reverse stream wrote to legacy is not applied forward again', async () => {
+    await run(dbs.serviceUrls.freezone_db, [`INSERT INTO free_zones (id, slug, name, emirate, benefits) VALUES (600, 'loop', 'Loop', 'Dubai', '{a}')`, `UPDATE free_zones SET name = 'Loop 2' WHERE id = 600`]);
+    await reverseSync(sidecar.config, 'freezone_db');
+    // The forward stream has now seen (and must have skipped) the legacy transactions the reverse stream wrote.
+    await sidecar.sync(60_000);
+    await reverseSync(sidecar.config, 'freezone_db');
+    expect(await query(dbs.legacyUrl, 'SELECT op FROM audit WHERE id = 600 ORDER BY op')).toEqual([{ op: 'INSERT' }, { op: 'UPDATE' }]);
+    expect(await query(dbs.serviceUrls.freezone_db, 'SELECT op FROM audit WHERE id = 600 ORDER BY op')).toEqual([{ op: 'INSERT' }, { op: 'UPDATE' }]);
+    // The legacy transactions carry the reverse stream's replication origin.
+    const origins = await query<{ roname: string }>(dbs.legacyUrl, 'SELECT roname FROM pg_replication_origin_status JOIN pg_replication_origin ON roident = local_id');
+    expect(origins.map((o) => o.roname)).toEqual([expect.stringMatching(/^pgcarve_reverse_/)]);
+  });
+});
