@@ -126,7 +126,7 @@ export function renderStatus(view: StatusView, httpPort: number): string {
   lines.push('');
   lines.push(
     table([
-      ['SERVICE', 'WRITER', 'APPLIED', 'CHECKPOINT', 'LAG', 'LAG S', 'BACKFILL', 'DRIFT'],
+      ['SERVICE', 'WRITER', 'APPLIED', 'CHECKPOINT', 'LAG', 'LAG S', 'BACKFILL', 'DRIFT', 'DIRECTION'],
       ...view.services.map((s) => [
         s.service,
         s.writer.state,
@@ -136,13 +136,15 @@ export function renderStatus(view: StatusView, httpPort: number): string {
         s.lagSeconds === null ? '-' : s.lagSeconds.toFixed(1),
         backfillSummary(s),
         driftSummary(s),
+        s.direction ?? '-',
       ]),
     ]),
   );
   for (const s of view.services) {
     const details: string[] = [];
     if (s.databaseError) details.push(`database: ${s.databaseError}`);
-    if (s.cutOverAt) details.push(`cut over at ${s.cutOverAt}: its database is the source of truth; drift checks skip it`);
+    if (s.cutOverAt && s.direction !== 'rolled back') details.push(`cut over at ${s.cutOverAt}: its database is the source of truth; drift checks skip it`);
+    if (s.reverse) details.push(`reverse stream: ${s.reverse.state}, applied ${s.reverse.appliedLsn}, ${formatBytes(s.reverse.lagBytes)} behind${s.reverse.error ? `; ${s.reverse.errorKind}: ${s.reverse.error}` : ''}`);
     if (s.writer.error) details.push(`writer stopped (${s.writer.errorKind}): ${s.writer.error}`);
     for (const b of s.backfill ?? []) if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${b.rowsCopied} of ~${b.rowsEstimated ?? '?'} rows`);
     if (s.drift?.reason) details.push(`drift check: ${s.drift.outcome}: ${s.drift.reason}`);

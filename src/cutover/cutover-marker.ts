@@ -25,6 +25,6 @@ export async function markCutOver(client: pg.ClientBase, slot: string, fenceLsn:
 export async function readCutOver(client: pg.ClientBase, slot: string): Promise<string | undefined> {
   const exists = await client.query<{ found: boolean }>("SELECT to_regclass('pgcarve.cutover') IS NOT NULL AS found");
   if (!exists.rows[0]?.found) return undefined;
-  const result = await client.query<{ at: string }>(`SELECT to_char(cut_over_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at FROM pgcarve.cutover WHERE slot = $1`, [slot]);
+  const result = await client.query<{ at: string }>(`SELECT to_char(cut_over_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at FROM pgcarve.cutover c WHERE slot = $1 AND (to_jsonb(c) ->> 'rolled_back_at') IS NULL`, [slot]);
   return result.rows[0]?.at;
 }

@@ -37,8 +37,8 @@ describe('status view', () => {
         safeWalSizeBytes: Number.POSITIVE_INFINITY,
       },
       targets: new Map<ServiceName, TargetState | Error>([
-        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null }],
-        ['document_db', { checkpoint: parseLsn('1/40'), lastCommitTime: null, backfill: [], cutOverAt: null }],
+        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, direction: 'forward' }],
+        ['document_db', { checkpoint: parseLsn('1/40'), lastCommitTime: null, backfill: [], cutOverAt: null, direction: 'forward' }],
         ['scraper_db', new Error('connection refused')],
       ]),
       excludedTables: [],

@@ -3,6 +3,7 @@ import { readBackfillStates } from '../backfill/backfill-state.js';
 import { readCutOver } from '../cutover/cutover-marker.js';
 import { classify } from '../errors/classify.js';
 import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
+import { describeDirection, readDirection } from '../reverse/service-direction.js';
 
 /** One row of pgcarve.backfill: a legacy table's backfill into this service database. */
 export interface BackfillTableState {
@@ -22,6 +23,8 @@ export interface TargetState {
   readonly backfill: readonly BackfillTableState[];
   /** When `pgcarve cutover` cut the service over (ISO 8601 UTC), or null. */
   readonly cutOverAt: string | null;
+  /** Which way its rows flow (pgcarve.cutover and its rolled_back_at). */
+  readonly direction: ReturnType<typeof describeDirection>;
 }
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
@@ -39,9 +42,11 @@ export async function readTargetState(url: string, slot: string): Promise<Target
     // The backfill's own reader, so status shows each table as `run` interprets its state.
     const backfill = await readBackfillStates(client, slot);
     const cutOverAt = await readCutOver(client, slot);
+    const direction = describeDirection(await readDirection(client, slot));
     const row = checkpoint.rows[0];
     return {
       cutOverAt: cutOverAt ?? null,
+      direction,
       checkpoint: row ? parseLsn(row.lsn) : ZERO_LSN,
       lastCommitTime: row?.commit_time ?? null,
       backfill: backfill.map((b) => ({

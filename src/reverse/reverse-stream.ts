@@ -34,9 +34,10 @@ export type ReverseState =
   | { readonly kind: 'reconnecting'; readonly error: PgcarveError }
   | { readonly kind: 'stopped'; readonly error: PgcarveError };
 
+/** What the metrics count; named apart from WriterObserver's, so one object can be both. */
 export interface ReverseObserver {
-  transactionApplied(service: ServiceName, changes: number): void;
-  error(service: ServiceName, error: PgcarveError): void;
+  reverseApplied(service: ServiceName, changes: number): void;
+  reverseError(service: ServiceName, error: PgcarveError): void;
 }
 
 export interface ReverseStreamOptions {
@@ -117,7 +118,7 @@ export class ReverseStream {
         backoff = initial;
       } catch (error) {
         const failure = classify(error, `reverse replication of ${this.options.service}`);
-        this.options.observer?.error(this.options.service, failure);
+        this.options.observer?.reverseError(this.options.service, failure);
         if (!failure.retryable) {
           this.stateValue = { kind: 'stopped', error: failure };
           this.options.log.error(`reverse replication of ${this.options.service} stopped: ${failure.message}; fix the cause, then restart pgcarve (it resumes from the legacy checkpoint)`, { service: this.options.service, kind: failure.kind });
@@ -160,7 +161,7 @@ export class ReverseStream {
           if (done) {
             this.applied = maxLsn(this.applied, done.endLsn);
             stream.acknowledge(done.endLsn);
-            if (done.changes > 0) this.options.observer?.transactionApplied(service, done.changes);
+            if (done.changes > 0) this.options.observer?.reverseApplied(service, done.changes);
           }
         },
         onWalEnd: (walEnd, drained) => {
