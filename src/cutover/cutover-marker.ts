@@ -3,7 +3,8 @@ import type pg from 'pg';
 /**
  * `pgcarve.cutover` in a service database: the service was cut over for this slot, at this time
  * and fence. From then on the service database is the source of truth for its rows, and the drift
- * checks leave it alone (its own writes are not drift). Rolling back deletes the row.
+ * checks leave it alone (its own writes are not drift). `pgcarve rollback` sets `rolled_back_at`
+ * (the seal is lifted); a later cutover clears it again.
  */
 const CUTOVER_TABLE_SQL = `CREATE TABLE IF NOT EXISTS pgcarve.cutover (
   slot text PRIMARY KEY,
@@ -14,9 +15,10 @@ const CUTOVER_TABLE_SQL = `CREATE TABLE IF NOT EXISTS pgcarve.cutover (
 export async function markCutOver(client: pg.ClientBase, slot: string, fenceLsn: string | null): Promise<void> {
   await client.query('CREATE SCHEMA IF NOT EXISTS pgcarve');
   await client.query(CUTOVER_TABLE_SQL);
+  await client.query('ALTER TABLE pgcarve.cutover ADD COLUMN IF NOT EXISTS rolled_back_at timestamptz');
   await client.query(
     `INSERT INTO pgcarve.cutover (slot, fence_lsn) VALUES ($1, $2::pg_lsn)
-     ON CONFLICT (slot) DO UPDATE SET fence_lsn = EXCLUDED.fence_lsn, cut_over_at = now()`,
+     ON CONFLICT (slot) DO UPDATE SET fence_lsn = EXCLUDED.fence_lsn, cut_over_at = now(), rolled_back_at = NULL`,
     [slot, fenceLsn],
   );
 }
