@@ -43,21 +43,22 @@ export async function prepareReverse(config: Config, service: ServiceName): Prom
 }
 
 /**
- * Removes the reverse stream of a service (rollback's last step): its slot (ending the
- * walsender still attached to it, if any) and publication on the service database, and its
+ * Removes the reverse stream of a service (rollback's last step): its slot (once the sidecar has
+ * let go of it, or ending its walsender after 10 s) and publication on the service database, and its
  * checkpoint in the legacy database. Idempotent.
  */
 export async function removeReverse(config: Config, service: ServiceName): Promise<void> {
   const names = reverseNames(config.slot, service);
   await withClient(config.serviceUrls[service], `removing reverse replication from ${service}`, async (client) => {
     for (let attempt = 0; ; attempt++) {
-      await client.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL', [names.slot]);
+      // The sidecar stops the stream by itself once the seal is lifted; end it after 10 s.
+      if (attempt >= 50) await client.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL', [names.slot]);
       try {
         await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
         break;
       } catch (error) {
         // The walsender may take a moment to go, or the sidecar reconnect once more: try again.
-        if ((error as { code?: string }).code !== '55006' || attempt >= 50) throw error;
+        if ((error as { code?: string }).code !== '55006' || attempt >= 100) throw error;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
