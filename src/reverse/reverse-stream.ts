@@ -86,8 +86,8 @@ interface Deferred {
  * - halt on error: an operator error stops this stream with a message; the slot keeps the WAL;
  * - no loop: the legacy session is set up with the replication origin `names.origin`, so every
  *   legacy transaction it commits carries that origin, and the forward router skips them.
- * The slot is acknowledged only at positions the legacy checkpoint covers, or that a keepalive
- * says hold nothing unseen.
+ * The slot is acknowledged (every 250 ms) only at positions the legacy checkpoint covers, or that a
+ * keepalive says hold nothing unseen.
  */
 export class ReverseStream {
   private stateValue: ReverseState = { kind: 'starting' };
@@ -142,6 +142,7 @@ export class ReverseStream {
     const stream = new ReplicationStream({ connectionString: this.options.serviceUrl, slot: names.slot, publication: names.publication });
     const stop = (): void => void stream.stop();
     signal.addEventListener('abort', stop, { once: true });
+    let ackTimer: NodeJS.Timeout | undefined;
     try {
       await legacy.connect();
       await lookups.connect();
@@ -154,25 +155,25 @@ export class ReverseStream {
       const apply = new TransactionApplier(legacy, lookups, this.byTable, service, names.slot, checkpoint.lsn);
       this.stateValue = { kind: 'streaming' };
       if (signal.aborted) return;
+      // Acknowledged every 250 ms, not per transaction: a replay after a crash is skipped by the
+      // legacy checkpoint, which is what makes it exactly once.
+      ackTimer = setInterval(() => stream.acknowledge(this.applied), 250);
       await stream.run(checkpoint.lsn, {
         onEvent: async (event) => {
           if (connectionError) throw connectionError;
           const done = await apply.handle(event);
           if (done) {
             this.applied = maxLsn(this.applied, done.endLsn);
-            stream.acknowledge(done.endLsn);
             if (done.changes > 0) this.options.observer?.reverseApplied(service, done.changes);
           }
         },
         onWalEnd: (walEnd, drained) => {
           this.sourceLsn = maxLsn(this.sourceLsn, walEnd);
-          if (drained && !apply.midTransaction) {
-            this.applied = maxLsn(this.applied, walEnd);
-            stream.acknowledge(walEnd);
-          }
+          if (drained && !apply.midTransaction) this.applied = maxLsn(this.applied, walEnd);
         },
       });
     } finally {
+      clearInterval(ackTimer);
       signal.removeEventListener('abort', stop);
       await legacy.end().catch(() => undefined);
       await lookups.end().catch(() => undefined);
