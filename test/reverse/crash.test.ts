@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
@@ -9,8 +10,7 @@ import { runCli } from '../observability/run-cli.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
 import { spawnPgcarve, type PgcarveProcess } from '../streaming/child-process.js';
 import { query, startSidecar } from '../streaming/sidecar-fixture.js';
-import pg from 'pg';
-import { reverseSync, run } from './reverse-fixture.js';
+import { auditSql, reverseSync, run } from './reverse-fixture.js';
 
 /**
  * kill -9 of `pgcarve run` (the built CLI) while its reverse stream catches up on a backlog of the
@@ -53,12 +53,7 @@ describe('kill -9 of pgcarve run during reverse replication', () => {
     expect((await waitForFence(dbs.serviceUrls, config.slot, fence, 60_000)).reached, current.output()).toBe(true);
     const cutover = await runCli(['cutover', '--service', 'freezone_db', '--assume-frozen', '--timeout', '60', '--json'], dbs.env);
     expect(cutover.code, cutover.stdout).toBe(0);
-    await run(dbs.legacyUrl, [
-      `CREATE TABLE audit (tbl text, id int, op text);
-       CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (TG_TABLE_NAME, NEW.id, TG_OP); RETURN NEW; END $$;
-       CREATE TRIGGER audit AFTER INSERT OR UPDATE ON free_zones FOR EACH ROW EXECUTE FUNCTION audit_row();
-       CREATE TRIGGER audit AFTER INSERT OR UPDATE ON establishment_guides FOR EACH ROW EXECUTE FUNCTION audit_row();`,
-    ]);
+    await run(dbs.legacyUrl, [auditSql(['free_zones', 'establishment_guides'])]);
     const statements: string[] = [];
     for (let t = 0; t < TRANSACTIONS; t++) {
       statements.push(`INSERT INTO establishment_guides (id, free_zone_id, entity_type, title, steps) SELECT ${t * 1000} + g, 1, 'LLC', 'guide', '[]' FROM generate_series(1, ${ROWS}) g;

@@ -1,38 +1,30 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reverseNames } from '../../src/reverse/reverse-names.js';
-import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
-import { seedLegacy } from '../observability/legacy-workload.js';
+import type { TestDatabases } from '../harness/databases.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
-import { query, startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
-import { cutOver, reverseSync, run, startReverse, type RunningReverse } from './reverse-fixture.js';
+import { query, type RunningSidecar } from '../streaming/sidecar-fixture.js';
+import { auditSql, cutOverWorld, type CutOverWorld, reverseSync, run, type RunningReverse, startReverse } from './reverse-fixture.js';
 
+let world: CutOverWorld;
 let dbs: TestDatabases;
 let sidecar: RunningSidecar;
 let reverse: RunningReverse;
 
-const AUDIT = `
-  CREATE TABLE audit (tbl text, id int, op text);
-  CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (TG_TABLE_NAME, NEW.id, TG_OP); RETURN NEW; END $$;
-  CREATE TRIGGER audit AFTER INSERT OR UPDATE ON free_zones FOR EACH ROW EXECUTE FUNCTION audit_row();
-  CREATE TRIGGER audit AFTER INSERT OR UPDATE ON establishment_guides FOR EACH ROW EXECUTE FUNCTION audit_row();`;
+const AUDIT = auditSql(['free_zones', 'establishment_guides']);
 
 const TRANSACTIONS = 120;
 const ROWS = 25;
 
 beforeAll(async () => {
-  dbs = await createTestDatabases();
-  sidecar = await startSidecar(dbs);
-  await seedLegacy(dbs.legacyUrl, { users: 5, documents: 5, activityLogs: 5, businessActivities: 5, scraperTasks: 5, messages: 1 });
-  await sidecar.sync(60_000);
-  await cutOver(sidecar.config, 'freezone_db');
+  world = await cutOverWorld(['freezone_db'], { users: 5, documents: 5, activityLogs: 5, businessActivities: 5, scraperTasks: 5, messages: 1 });
+  ({ dbs, sidecar } = world);
   await run(dbs.legacyUrl, [AUDIT]);
 }, 300_000);
 
 afterAll(async () => {
   await reverse?.stop();
-  await sidecar?.stop();
-  await dbs?.drop();
+  await world?.drop();
 });
 
 describe('the reverse stream applies each service transaction exactly once', () => {

@@ -1,26 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reverseNames } from '../../src/reverse/reverse-names.js';
-import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
-import { seedLegacy } from '../observability/legacy-workload.js';
-import { query, startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
-import { cutOver, reverseSync, run, startReverse, type RunningReverse } from './reverse-fixture.js';
+import type { TestDatabases } from '../harness/databases.js';
+import { query, type RunningSidecar } from '../streaming/sidecar-fixture.js';
+import { auditSql, cutOverWorld, type CutOverWorld, reverseSync, run, type RunningReverse, startReverse } from './reverse-fixture.js';
 
+let world: CutOverWorld;
 let dbs: TestDatabases;
 let sidecar: RunningSidecar;
 let reverse: RunningReverse;
 
-/** An audit trigger: every insert and update of free_zones, counted in a table of its own. */
-const AUDIT = `
-  CREATE TABLE audit (id int, op text);
-  CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (NEW.id, TG_OP); RETURN NEW; END $$;
-  CREATE TRIGGER audit AFTER INSERT OR UPDATE ON free_zones FOR EACH ROW EXECUTE FUNCTION audit_row();`;
+const AUDIT = auditSql(['free_zones']);
 
 beforeAll(async () => {
-  dbs = await createTestDatabases();
-  sidecar = await startSidecar(dbs);
-  await seedLegacy(dbs.legacyUrl, { users: 5, documents: 5, activityLogs: 5, businessActivities: 5, scraperTasks: 5, messages: 1 });
-  await sidecar.sync(60_000);
-  await cutOver(sidecar.config, 'freezone_db');
+  world = await cutOverWorld(['freezone_db'], { users: 5, documents: 5, activityLogs: 5, businessActivities: 5, scraperTasks: 5, messages: 1 });
+  ({ dbs, sidecar } = world);
   await run(dbs.serviceUrls.freezone_db, [AUDIT]);
   await run(dbs.legacyUrl, [AUDIT]);
   reverse = startReverse(sidecar.config);
@@ -28,8 +21,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reverse?.stop();
-  await sidecar?.stop();
-  await dbs?.drop();
+  await world?.drop();
 });
 
 describe('no loop between the reverse and the forward stream', () => {

@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { expect } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
+import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
+import { seedLegacy, type SeedCounts } from '../observability/legacy-workload.js';
+import { startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
 import type { Config } from '../../src/config/config.js';
 import { runCutover } from '../../src/cutover/cutover.js';
 import { createLogger, silentLogger } from '../../src/log.js';
@@ -11,6 +14,39 @@ import { RoutingTable } from '../../src/router/routing-table.js';
 import type { ServiceName } from '../../src/router/service.js';
 import { driftRows } from '../../src/verify/drift-report.js';
 import { verifyDrift } from '../../src/verify/drift-verifier.js';
+
+export interface CutOverWorld {
+  readonly dbs: TestDatabases;
+  readonly sidecar: RunningSidecar;
+  /** Stops the sidecar and drops the databases. */
+  readonly drop: () => Promise<void>;
+}
+
+/** Test databases with a seeded legacy monolith, the forward sidecar in sync, and `services` cut over. */
+export async function cutOverWorld(services: readonly ServiceName[], seed: SeedCounts): Promise<CutOverWorld> {
+  const dbs = await createTestDatabases();
+  const sidecar = await startSidecar(dbs);
+  await seedLegacy(dbs.legacyUrl, seed);
+  await sidecar.sync(60_000);
+  for (const service of services) await cutOver(sidecar.config, service);
+  return {
+    dbs,
+    sidecar,
+    drop: async () => {
+      await sidecar.stop();
+      await dbs.drop();
+    },
+  };
+}
+
+/** An audit trigger on `tables`: every insert and update, in table `audit` (tbl, id, op) of the same transaction. */
+export function auditSql(tables: readonly string[]): string {
+  return [
+    'CREATE TABLE audit (tbl text, id int, op text)',
+    'CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (TG_TABLE_NAME, NEW.id, TG_OP); RETURN NEW; END $$',
+    ...tables.map((t) => `CREATE TRIGGER audit AFTER INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION audit_row()`),
+  ].join(';\n');
+}
 
 /** Cuts `service` over with the library call the CLI makes (the legacy side is idle in these tests). */
 export async function cutOver(config: Config, service: ServiceName): Promise<void> {

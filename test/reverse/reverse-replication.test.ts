@@ -1,29 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES } from '../../src/router/service.js';
-import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
-import { seedLegacy } from '../observability/legacy-workload.js';
+import type { TestDatabases } from '../harness/databases.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
-import { query, startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
-import { cutOver, expectNoForwardDrift, reverseSync, run, startReverse, type RunningReverse } from './reverse-fixture.js';
+import { query, type RunningSidecar } from '../streaming/sidecar-fixture.js';
+import { cutOverWorld, type CutOverWorld, expectNoForwardDrift, reverseSync, run, type RunningReverse, startReverse } from './reverse-fixture.js';
 import { SERVICE_WRITES } from './service-writes.js';
 
+let world: CutOverWorld;
 let dbs: TestDatabases;
 let sidecar: RunningSidecar;
 let reverse: RunningReverse;
 
 beforeAll(async () => {
-  dbs = await createTestDatabases();
-  sidecar = await startSidecar(dbs);
-  await seedLegacy(dbs.legacyUrl, { users: 20, documents: 40, activityLogs: 30, businessActivities: 30, scraperTasks: 10, messages: 5 });
-  await sidecar.sync(60_000);
-  for (const service of SERVICES) await cutOver(sidecar.config, service);
+  world = await cutOverWorld(SERVICES, { users: 20, documents: 40, activityLogs: 30, businessActivities: 30, scraperTasks: 10, messages: 5 });
+  ({ dbs, sidecar } = world);
   reverse = startReverse(sidecar.config);
 }, 300_000);
 
 afterAll(async () => {
   await reverse?.stop();
-  await sidecar?.stop();
-  await dbs?.drop();
+  await world?.drop();
 });
 
 describe('reverse replication after cutover', () => {

@@ -1,25 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reverseNames } from '../../src/reverse/reverse-names.js';
 import type { RollbackReport } from '../../src/rollback/rollback.js';
-import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
+import type { TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
-import { seedLegacy } from '../observability/legacy-workload.js';
 import { runCli } from '../observability/run-cli.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
-import { query, startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
-import { cutOver, reverseSync, run, startReverse, type RunningReverse } from './reverse-fixture.js';
+import { query, type RunningSidecar } from '../streaming/sidecar-fixture.js';
+import { cutOver, cutOverWorld, type CutOverWorld, reverseSync, run, type RunningReverse, startReverse } from './reverse-fixture.js';
 import { SERVICE_WRITES } from './service-writes.js';
 
+let world: CutOverWorld;
 let dbs: TestDatabases;
 let sidecar: RunningSidecar;
 let reverse: RunningReverse;
 
 beforeAll(async () => {
-  dbs = await createTestDatabases();
-  sidecar = await startSidecar(dbs);
-  await seedLegacy(dbs.legacyUrl, { users: 10, documents: 10, activityLogs: 10, businessActivities: 20, scraperTasks: 5, messages: 2 });
-  await sidecar.sync(60_000);
-  await cutOver(sidecar.config, 'freezone_db');
+  world = await cutOverWorld(['freezone_db'], { users: 10, documents: 10, activityLogs: 10, businessActivities: 20, scraperTasks: 5, messages: 2 });
+  ({ dbs, sidecar } = world);
   reverse = startReverse(sidecar.config);
   await run(dbs.serviceUrls.freezone_db, SERVICE_WRITES.freezone_db);
   await reverseSync(sidecar.config, 'freezone_db');
@@ -27,8 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reverse?.stop();
-  await sidecar?.stop();
-  await dbs?.drop();
+  await world?.drop();
 });
 
 const statuses = (report: RollbackReport): Record<string, string> => Object.fromEntries(report.steps.map((s) => [s.step, s.status]));
