@@ -8,6 +8,8 @@ import { documentTemplates, documents, templateSubmissions, userDocuments } from
  * the row is in and `user_id` from `user_documents`. A delete from `documents` (or
  * `document_templates`) deletes the legacy row only while it is not (or is) a template, so a
  * document that moves between the two tables survives in either order of the service's writes.
+ * The two tables share the legacy id space: an id in both at once (two sequences that ran into
+ * each other) stops the reverse stream rather than overwrite one with the other.
  * `document_type_code` goes back as the legacy `document_type` itself: the code is the canonical
  * type (`lower(trim(code))` is the code again); `document_types` is reference data the forward
  * mapping derives from it, so it needs no inverse.
@@ -18,7 +20,7 @@ export const documentInverses: readonly InverseMapping[] = [
     table: documents,
     legacy: 'documents',
     key: { id: 'id' },
-    shape: { kind: 'row', guard: { is_template: 'f' } },
+    shape: { kind: 'row', guard: { is_template: 'f' }, exclusiveWith: { table: documentTemplates, column: 'id' } },
     values: (row) => ({
       ...copy(row, ['id', 'title', 'file_name', 'mime_type', 'size_bytes', 'storage_key']),
       document_type: row.document_type_code,
@@ -40,7 +42,7 @@ export const documentInverses: readonly InverseMapping[] = [
     table: documentTemplates,
     legacy: 'documents',
     key: { id: 'id' },
-    shape: { kind: 'row', guard: { is_template: 't' } },
+    shape: { kind: 'row', guard: { is_template: 't' }, exclusiveWith: { table: documents, column: 'id' } },
     values: (row) => ({
       ...copy(row, ['id', 'title']),
       document_type: row.document_type_code,

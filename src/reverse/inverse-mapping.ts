@@ -19,14 +19,26 @@ export type LegacyValues<L extends LegacyTableName> = { readonly [K in LegacyCol
  * - `row`: a service row is a legacy row. Inserting or updating it upserts the legacy row's
  *   columns it carries; deleting it deletes the legacy row, but only while the legacy row still
  *   has the `guard` values (a document deleted from `documents` must not delete the template the
- *   same legacy row became in `document_templates`).
+ *   same legacy row became in `document_templates`); `exclusiveWith` names the table it shares
+ *   the legacy rows with.
  * - `part`: a service row carries some columns of a legacy row that another service table
  *   carries (`user_profiles` of `users`). Inserting or updating it sets those columns on the
  *   legacy row, which must exist by the end of the service transaction; deleting it sets `clear`.
  */
 export type InverseShape<L extends LegacyTableName> =
-  | { readonly kind: 'row'; readonly guard?: LegacyValues<L> }
+  | { readonly kind: 'row'; readonly guard?: LegacyValues<L>; readonly exclusiveWith?: ExclusiveTable }
   | { readonly kind: 'part'; readonly clear: LegacyValues<L> };
+
+/**
+ * Another service table that carries the same legacy rows under the other `guard` (documents and
+ * document_templates share the legacy ids): a key present in both at once cannot be one legacy
+ * row, so the reverse stream stops instead of letting one overwrite the other. `column` is its
+ * column holding the legacy key.
+ */
+export interface ExclusiveTable {
+  readonly table: PgTable;
+  readonly column: string;
+}
 
 /**
  * A reference row of the service database an inverse mapping reads (the category of a business

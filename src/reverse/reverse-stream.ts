@@ -12,7 +12,7 @@ import type { ServiceName } from '../router/service.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
 import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-events.js';
 import { ReplicationStream } from '../source/replication-stream.js';
-import type { InverseMapping, ServiceRow } from './inverse-mapping.js';
+import type { ExclusiveTable, InverseMapping, ServiceRow } from './inverse-mapping.js';
 import { applyLegacyWrite } from './legacy-applier.js';
 import { keyChanged, putWrite, removeWrite, truncateWrite, type LegacyWrite } from './legacy-write.js';
 import { readReverseCheckpoint, writeReverseCheckpoint } from './reverse-checkpoint.js';
@@ -305,7 +305,28 @@ class TransactionApplier {
 
   private async put(known: KnownRelation, row: Record<string, SourceValue>): Promise<void> {
     const reference = await this.reference(known, row);
-    await this.write(putWrite(known.inverse, row as ServiceRow<PgTable>, reference), known);
+    const write = putWrite(known.inverse, row as ServiceRow<PgTable>, reference);
+    const shape = known.inverse.shape;
+    if (shape.kind === 'row' && shape.exclusiveWith && write.kind === 'upsert' && !(await this.ownsLegacyRow(known, shape.exclusiveWith, write))) return;
+    await this.write(write, known);
+  }
+
+  /**
+   * Whether this table may write the legacy row when another one shares its ids (ExclusiveTable),
+   * judged on the service's current rows: yes when the other table does not hold the key; no
+   * when only the other one holds it now (this row has left since: its later changes follow in
+   * the stream, and the legacy row is the other table's); and when both hold it, the legacy
+   * database cannot, so the stream stops.
+   */
+  private async ownsLegacyRow(known: KnownRelation, other: ExclusiveTable, write: LegacyWrite & { readonly kind: 'upsert' }): Promise<boolean> {
+    const [key] = Object.values(write.key);
+    const q = (name: string): string => this.lookups.escapeIdentifier(name);
+    const name = getTableName(other.table);
+    const holds = async (table: string, column: string): Promise<boolean> => ((await this.lookups.query(`SELECT 1 FROM public.${q(table)} WHERE ${q(column)} = $1`, [key])).rowCount ?? 0) > 0;
+    if (!(await holds(name, other.column))) return true;
+    const own = Object.entries(known.inverse.key)[0]?.[1] ?? 'id';
+    if (!(await holds(known.event.name, own))) return false;
+    throw new PgcarveError('constraint_violation', `${this.service}.${known.event.name} and ${this.service}.${name} both hold id ${key ?? 'null'}, but they share the ids of legacy ${write.table}: one legacy row cannot be both. Give the two tables one sequence in ${this.service}, move one of the rows to a free id, then restart pgcarve`);
   }
 
   private async write(write: LegacyWrite, known: KnownRelation): Promise<void> {
