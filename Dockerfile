@@ -33,6 +33,8 @@ COPY bin ./bin
 RUN ln -s /app/bin/pgcarve.js /usr/local/bin/pgcarve
 # The image's `node` user, by number so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000
+# All interfaces inside the container (pgcarve alone listens on 127.0.0.1 only).
+ENV PGCARVE_HTTP_HOST=0.0.0.0
 EXPOSE 9187
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PGCARVE_HTTP_PORT || 9187) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

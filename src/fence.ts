@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { classify } from './errors/classify.js';
+import { connectionFailure } from './errors/connection-failure.js';
 import { formatLsn, lsnDistance, parseLsn, type Lsn } from './lsn.js';
 import { FENCE_PREFIX } from './router/router.js';
 import { SERVICES, type ServiceName } from './router/service.js';
@@ -13,7 +14,9 @@ import { readCheckpoint } from './targets/checkpoint.js';
 export async function emitFence(legacyUrl: string): Promise<Lsn> {
   const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000 });
   try {
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: legacyUrl, label: 'the legacy database' });
+    });
     const result = await client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [FENCE_PREFIX, new Date().toISOString()]);
     return parseLsn(result.rows[0]?.lsn ?? '0/0');
   } catch (error) {

@@ -2,6 +2,7 @@ import { LEGACY_RULES } from '../mappings/index.js';
 import { Backfill } from './backfill/backfill.js';
 import { combineObservers, type BackfillObserver } from './backfill/backfill-observer.js';
 import type { Config } from './config/config.js';
+import { legacyTablesByService } from './cutover/legacy-tables.js';
 import type { PgcarveError } from './errors/pgcarve-error.js';
 import { mountApi } from './http/api-routes.js';
 import { close, createApp, listen } from './http/http-server.js';
@@ -24,7 +25,7 @@ export interface RuntimeOptions {
   readonly writerObserver?: WriterObserver;
   /** Export prom-client's process metrics (off where several runtimes share a process). */
   readonly defaultMetrics?: boolean;
-  /** Where the HTTP API listens (all interfaces by default, for the Kubernetes probes). */
+  /** Where the HTTP API listens, overriding PGCARVE_HTTP_HOST. */
   readonly httpHost?: string;
   /** How often the legacy WAL position and slot state are read. */
   readonly pollIntervalMs?: number;
@@ -68,12 +69,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     rules: LEGACY_RULES,
     log,
     backfill,
+    sealObserver: metrics,
     observer: options.writerObserver ? writerObservers(metrics, options.writerObserver) : metrics,
     onPhase: (phase) => {
       if (phase === 'streaming') onStreaming();
     },
   });
-  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 2_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log });
+  const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 2_000, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), onTables: (tables) => sidecar.observeSourceTables(tables), log });
   const verifier = new ContinuousVerifier({
     legacyUrl: config.legacyUrl,
     serviceUrls: config.serviceUrls,
@@ -88,9 +90,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // The reverse stream of every cut-over service (it reads each service's pgcarve.cutover).
   const reverse = new ReverseSupervisor({ config, log, observer: metrics });
   metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService, reverse: () => reverse.snapshot() });
+  metrics.bindLegacyTables(legacyTablesByService(sidecar.routing));
 
   const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier, reverse })) });
-  const { server, port } = await listen(app, config.httpPort, options.httpHost ?? '0.0.0.0');
+  const { server, port } = await listen(app, config.httpPort, options.httpHost ?? config.httpHost);
 
   const stopper = new AbortController();
   const running = sidecar.run(stopper.signal);

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../src/cli/command.js';
 import { COMMANDS } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
 import { CONFIG_KEYS, CONFIG_FILE_KEY } from '../src/config/config.js';
+import { ERROR_KINDS } from '../src/errors/pgcarve-error.js';
 import { packageRoot } from '../src/package-root.js';
 import { PGCARVE_METRICS } from './deploy/metric-names.js';
 
@@ -31,6 +33,26 @@ describe('documentation', () => {
 
   it('the README metrics table lists every metric the dashboard and alerts rely on', () => {
     for (const { name } of PGCARVE_METRICS) expect(readme, name).toContain(`\`${name}\``);
+  });
+
+  it('the README Troubleshooting table has one row per error kind, with its exit code and a remedy', () => {
+    const section = readme.slice(readme.indexOf('## Troubleshooting'), readme.indexOf('\n## ', readme.indexOf('## Troubleshooting') + 1));
+    const rows = section.split('\n').filter((line) => /^\| `[a-z_]+` \|/.test(line));
+    const kinds = rows.map((row) => /^\| `([a-z_]+)`/.exec(row)?.[1]);
+    expect([...kinds].sort()).toEqual([...ERROR_KINDS].sort());
+    for (const row of rows) {
+      const [kind, seen, exit, remedy] = row.split(' | ').map((cell) => cell.replace(/^\| |`/g, '').trim());
+      expect(Number(exit), `${kind}: exit code`).toBe(exitCodeOf(kind as (typeof ERROR_KINDS)[number]));
+      expect(seen?.length, `${kind}: what you see`).toBeGreaterThan(10);
+      expect(remedy?.length, `${kind}: what to do`).toBeGreaterThan(10);
+    }
+  });
+
+  it('run --help lists every configuration key and the exit codes', async () => {
+    let out = '';
+    await main(['run', '--help'], { stdout: (t) => (out += t), stderr: () => undefined, installSignalHandlers: false, env: {} });
+    for (const key of [...CONFIG_KEYS, CONFIG_FILE_KEY]) expect(out, key).toContain(`  ${key} `);
+    expect(out).toContain('Exit codes:');
   });
 
   it('the README states the two commands', () => {

@@ -73,7 +73,7 @@ describe('pgcarve migrate', () => {
     const env = envFor('unreachable', `postgres://postgres@127.0.0.1:${port}/postgres`);
     const result = await run(['migrate'], env);
     expect(result.code).toBe(3);
-    expect(result.err).toMatch(/user_db: FAILED \(connection_lost\): .*cannot connect to the maintenance database of postgres:\/\/postgres@127\.0\.0\.1:\d+\/unreachable_user_db/);
+    expect(result.err).toMatch(/user_db: FAILED \(connection_lost\): cannot connect to the server of unreachable_user_db \(through its database "postgres", to create unreachable_user_db\) \(DATABASE_URL_USER_SERVICE\) at 127\.0\.0\.1:\d+, database postgres, user postgres: nothing answers there \(ECONNREFUSED\); check the host and port in DATABASE_URL_USER_SERVICE/);
   });
 
   it('says what privilege is missing, exit 3, without printing the password', async () => {

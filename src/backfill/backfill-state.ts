@@ -4,7 +4,8 @@ import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 /**
  * Where the backfill of one legacy table stands in one service database: a row of
  * `pgcarve.backfill` (slot, source_table) in every service database the table writes to, so each
- * database says on its own what it holds.
+ * database says on its own what it holds. Every mapped table has a row once the slot exists (a
+ * missing row therefore means a table mapped since, or state that was lost: backfill-holes.ts).
  *
  *     pending ──► copying ──► copied ──► repairing ──► copied
  *                  │    ▲
@@ -17,7 +18,7 @@ export type BackfillState =
   /**
    * Set by `Backfill.plan` in every service database for every mapped table, *before* the slot is
    * created: from then on, a slot without a finished copy is never mistaken for one that needs
-   * none.
+   * none. Also set by `pgcarve backfill --resync`, so that the next `run` copies the table again.
    */
   | (BackfillCommon & { readonly kind: 'pending' })
   /**
@@ -30,13 +31,16 @@ export type BackfillState =
    * Set by the copier once every batch of the table has committed; never copied again by `run`.
    * `snapshotLsn` is the table's floor: the stream leaves the table alone in transactions that
    * committed before it, because the copy already holds them (see backfill-floors.ts). Undefined
-   * for a table first copied by `pgcarve backfill`.
+   * for a table first copied by `pgcarve backfill`, and for a table that was empty when the slot
+   * was created (`Backfill.plan` records it copied, with nothing to copy).
    */
   | (BackfillCommon & { readonly kind: 'copied'; readonly snapshotLsn: Lsn | undefined; readonly startedAt: Date | undefined; readonly finishedAt: Date | undefined })
   /**
    * Set by `pgcarve backfill` while it re-copies the table through the WAL (table-repair.ts) and
-   * set back to `copied` (floor unchanged) when the sidecar has applied every chunk. The sidecar
-   * does not act on it: a repair that died is simply run again.
+   * set back to `copied` (floor unchanged) when the sidecar has applied every chunk. The running
+   * repair holds an advisory lock on the table (cutover/repair-liveness.ts); without it the state
+   * reads as `repair-interrupted`: verify, status and cutover treat the table as not verified
+   * until `pgcarve backfill` is run again and finishes it. The sidecar does not act on it.
    */
   | (BackfillCommon & { readonly kind: 'repairing'; readonly snapshotLsn: Lsn | undefined; readonly startedAt: Date });
 
@@ -126,9 +130,29 @@ export async function writePlan(client: pg.ClientBase, slot: string, tables: rea
   );
 }
 
-/** No copy is owed for this slot (its legacy tables were empty when it was created). */
-export async function clearPlan(client: pg.ClientBase, slot: string): Promise<void> {
-  await client.query('DELETE FROM pgcarve.backfill WHERE slot = $1', [slot]);
+/**
+ * No copy is owed for `tables` (the legacy tables were empty when the slot was created): each is
+ * `copied` with no rows, no floor and no attempt (how backfill-holes.ts tells it from a copy), so
+ * that a table without a row is known to be owed one.
+ */
+export async function writeNothingToCopy(client: pg.ClientBase, slot: string, tables: readonly string[]): Promise<void> {
+  await client.query('DELETE FROM pgcarve.backfill WHERE slot = $1 AND NOT (source_table = ANY($2::text[]))', [slot, tables]);
+  await client.query(
+    `INSERT INTO pgcarve.backfill AS b (slot, source_table, state, finished_at) SELECT $1, t, 'copied', now() FROM unnest($2::text[]) AS t
+     ON CONFLICT (slot, source_table) DO UPDATE SET state = 'copied', snapshot_lsn = NULL, rows_copied = 0, rows_estimated = NULL, attempts = 0,
+       started_at = NULL, finished_at = now(), updated_at = now()`,
+    [slot, tables],
+  );
+}
+
+/** `pending` again (`pgcarve backfill --resync`): the next start copies the table on a fresh snapshot. */
+export async function markPending(client: pg.ClientBase, slot: string, table: string): Promise<void> {
+  await client.query(
+    `INSERT INTO pgcarve.backfill AS b (slot, source_table, state) VALUES ($1, $2, 'pending')
+     ON CONFLICT (slot, source_table) DO UPDATE SET state = 'pending', snapshot_lsn = NULL, rows_copied = 0, rows_estimated = NULL,
+       started_at = NULL, finished_at = NULL, updated_at = now()`,
+    [slot, table],
+  );
 }
 
 /** `copying` (or `repairing`) from now, on the snapshot at `snapshotLsn`; counts the attempt. */

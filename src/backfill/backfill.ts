@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
-import { formatLsn, type Lsn } from '../lsn.js';
+import { formatLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { RoutingTable } from '../router/routing-table.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import type { CreatedSlot } from '../source/slot.js';
@@ -11,7 +11,8 @@ import { readCheckpoint, writeCheckpoint } from '../targets/checkpoint.js';
 import { ensureStateTables } from '../targets/state-tables.js';
 import type { BackfillFloors } from './backfill-floors.js';
 import { nullBackfillObserver, type BackfillObserver } from './backfill-observer.js';
-import { clearPlan, isUnfinished, readBackfillStates, writePlan } from './backfill-state.js';
+import { adoptable, owedCopies, readServiceRecord, type ServiceRecord } from './backfill-holes.js';
+import { readBackfillStates, writeNothingToCopy, writePlan } from './backfill-state.js';
 import { copyTables } from './copy-tables.js';
 import { takeFreshSnapshot } from './fresh-snapshot.js';
 
@@ -51,10 +52,20 @@ export interface BackfillOptions {
  *    whatever the writes during and between the attempts. Rows deleted in the legacy database
  *    between P and F are not in the copy (the delete's replay is dropped with the rest of the
  *    table's changes before F), and older versions of rows are never replayed over newer ones.
+ *    The same path copies what a service database is owed for any other reason (backfill-holes.ts):
+ *    a table mapped after the slot was created (no state row), a table `pgcarve backfill --resync`
+ *    marked `pending` (a dropped column the stream cannot map: its changes before F are exactly the
+ *    ones dropped, so the change the writer stopped on is skipped and the copy holds its effect),
+ *    and every table of a database that has no checkpoint row (recreated empty, or its `pgcarve`
+ *    schema dropped). For that last one the checkpoint is then set to the slot's position P, where
+ *    the stream starts: below F, so its writer skips nothing the copy lacks, and every table it
+ *    writes has the floor F, so nothing the copy holds is applied again. Until the copy is complete
+ *    the sidecar is `backfilling` (not ready), and a copy that stops leaves the checkpoint row
+ *    missing, so the next start copies again.
  * 4. `floors` — before every stream start, from the persisted states.
  *
  * Reference target rows (ensured, never deleted) are kept across attempts: only owned target
- * tables are emptied before a table is copied.
+ * tables are emptied before a table is copied. A service that was cut over is never copied into.
  */
 export class Backfill {
   private readonly observer: BackfillObserver;
@@ -63,12 +74,18 @@ export class Backfill {
     this.observer = options.observer ?? nullBackfillObserver;
   }
 
-  /** Step 1; with `copyNeeded` false (empty legacy tables) it forgets any earlier plan of this slot. */
+  /**
+   * Step 1; with `copyNeeded` false (empty legacy tables) every table is recorded as copied with
+   * nothing to copy. Either way every service database gets a checkpoint row (0/0 if it had none),
+   * so that one without it later is known to have lost its state (backfill-holes.ts).
+   */
   async plan(routing: RoutingTable, copyNeeded: boolean): Promise<void> {
+    const { slot } = this.options.config;
     await this.eachService(routing, async (client, service, tables) => {
       await ensureStateTables(client);
-      if (copyNeeded) await writePlan(client, this.options.config.slot, tables);
-      else await clearPlan(client, this.options.config.slot);
+      await writeCheckpoint(client, slot, ZERO_LSN, null);
+      if (copyNeeded) await writePlan(client, slot, tables);
+      else await writeNothingToCopy(client, slot, tables);
       if (copyNeeded) for (const table of tables) this.observer.stateChanged(service, table, 'pending');
     });
   }
@@ -80,16 +97,16 @@ export class Backfill {
     if (await this.copyOn(slot.snapshot, slot.consistentPoint, routing, tables, signal)) await this.setCheckpoints(routing, slot.consistentPoint);
   }
 
-  /** Whether some table is `pending` or `copying` in some service database (step 3 is due). */
+  /** Whether some service database is owed a copy of some table (step 3 is due): backfill-holes.ts. */
   async unfinished(routing: RoutingTable): Promise<boolean> {
     return (await this.unfinishedTables(routing)).size > 0;
   }
 
   /** Step 3. `slotPosition` is the slot's confirmed position, where streaming will start. */
   async resume(routing: RoutingTable, slotPosition: Lsn, signal: AbortSignal): Promise<void> {
-    const tables = await this.unfinishedTables(routing);
+    const tables = await this.unfinishedTables(routing, true);
     if (tables.size === 0) return;
-    this.options.log.info(`backfill: resuming; ${tables.size} table(s) unfinished by an earlier process are copied again on a fresh snapshot`, { tables: [...tables.keys()] });
+    this.options.log.info(`backfill: ${tables.size} table(s) unfinished or missing are copied on a fresh snapshot`, { tables: [...tables.keys()] });
     const snapshot = await takeFreshSnapshot(this.options.config.legacyUrl);
     let complete: boolean;
     try {
@@ -146,18 +163,47 @@ export class Backfill {
     return true;
   }
 
-  /** Per legacy table, the services where it is `pending` or `copying`. */
-  private async unfinishedTables(routing: RoutingTable): Promise<Map<string, ServiceName[]>> {
-    const unfinished = new Map<string, ServiceName[]>();
+  /**
+   * Per legacy table, the services owed a copy of it; `report` logs the ones not merely unfinished.
+   * Services of a slot without a recorded plan are first recorded as owing nothing (`adoptable`
+   * in backfill-holes.ts), so that from then on a missing row or checkpoint is a loss.
+   */
+  private async unfinishedTables(routing: RoutingTable, report = false): Promise<Map<string, ServiceName[]>> {
+    const { slot } = this.options.config;
+    const records: { service: ServiceName; tables: readonly string[]; record: ServiceRecord }[] = [];
     await this.eachService(routing, async (client, service, tables) => {
       await ensureStateTables(client);
-      for (const state of await readBackfillStates(client, this.options.config.slot)) {
-        if (!isUnfinished(state) || !tables.includes(state.table)) continue;
-        const list = unfinished.get(state.table) ?? [];
-        list.push(service);
-        unfinished.set(state.table, list);
-      }
+      records.push({ service, tables, record: await readServiceRecord(client, slot) });
     });
+    const unfinished = new Map<string, ServiceName[]>();
+    const adopt = adoptable(records.map((r) => r.record));
+    const adopted = records.filter((_, i) => adopt[i]);
+    if (adopted.length > 0) {
+      this.options.log.info(`backfill: ${adopted.map((r) => r.service).join(', ')} ha${adopted.length === 1 ? 's' : 've'} no backfill state for slot ${slot}, which no service database records a copy for: taken as created over empty legacy tables (by an earlier pgcarve, or without a backfill), so nothing is copied; if those databases were recreated, copy each table again with \`pgcarve backfill --resync --table T\``, { slot, services: adopted.map((r) => r.service) });
+      // Checkpoint rows first, everywhere, then the state rows: an adoption stopped in between is
+      // still adoptable on the next start (see adoptable()).
+      const services = new Set(adopted.map((r) => r.service));
+      await this.eachService(routing, async (client, service) => {
+        if (services.has(service)) await writeCheckpoint(client, slot, ZERO_LSN, null);
+      });
+      await this.eachService(routing, async (client, service, tables) => {
+        if (services.has(service)) await writeNothingToCopy(client, slot, tables);
+      });
+    }
+    for (const [i, { service, tables, record }] of records.entries()) {
+      if (adopt[i]) continue;
+      const owed = owedCopies(record, tables);
+      for (const { table } of owed) {
+        const list = unfinished.get(table) ?? [];
+        list.push(service);
+        unfinished.set(table, list);
+      }
+      if (!report) continue;
+      const lost = owed.filter((o) => o.reason === 'no_checkpoint').map((o) => o.table);
+      const unmapped = owed.filter((o) => o.reason === 'no_state').map((o) => o.table);
+      if (lost.length > 0) this.options.log.warn(`backfill: ${service} has no checkpoint for slot ${slot} (database recreated, or its pgcarve schema dropped): every table it is fed by is copied again`, { service, tables: lost });
+      if (unmapped.length > 0) this.options.log.warn(`backfill: ${service} has no backfill state for ${unmapped.join(', ')} (mapped after the slot was created, or the state row was deleted): copied now`, { service, tables: unmapped });
+    }
     return unfinished;
   }
 

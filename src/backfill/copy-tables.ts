@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
@@ -182,7 +183,16 @@ async function copyRange(
   const write = async (ops: ReadonlyMap<ServiceName, readonly TargetOp[]>, n: number): Promise<void> => {
     for (const service of plan.services) {
       const target = await session(service);
-      await target.write(ops.get(service) ?? [], (client) => addRowsCopied(client, job.slot, plan.table, n), true);
+      const batch = ops.get(service) ?? [];
+      const state = (client: pg.Client): Promise<void> => addRowsCopied(client, job.slot, plan.table, n);
+      try {
+        // The owned target tables were emptied when the table started, so its rows go straight in
+        // by COPY. A key that exists (a row two source rows map to, another table's reference row)
+        // makes the COPY fail: the batch is then rolled back and written again as upserts.
+        await target.write(batch, state, true, 'copy-into-table');
+      } catch {
+        await target.write(batch, state, true, 'upsert');
+      }
     }
     copied += n;
     run.rowsDone += n;

@@ -6,6 +6,8 @@ import { emitFence, waitForFence } from '../fence.js';
 import type { Logger } from '../log.js';
 import type { RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
+import { readSeal } from '../cutover/cutover-marker.js';
+import { lockRepair } from '../cutover/repair-liveness.js';
 import { ensureStateTables } from '../targets/state-tables.js';
 import type { BackfillObserver } from './backfill-observer.js';
 import { isUnfinished, markCopied, markStarted, readBackfillStates } from './backfill-state.js';
@@ -32,6 +34,13 @@ export interface RepairReport extends RepairTableResult {
   readonly services: readonly ServiceName[];
   /** Every chunk was applied by every service in scope before the timeout. */
   readonly applied: boolean;
+  /**
+   * SIGTERM/SIGINT stopped the repair of this table (the ones after it were not started). The
+   * table stays `repairing` with no repair running: `repair-interrupted`, not verified, until the
+   * next `pgcarve backfill` of it finishes it. (A repair not applied within the timeout ends in the
+   * same state.)
+   */
+  readonly interrupted: boolean;
 }
 
 /**
@@ -51,38 +60,87 @@ export async function repair(options: RepairOptions): Promise<readonly RepairRep
         throw new PgcarveError('bad_input', `the initial backfill of ${table} in ${service} is not finished (state ${state.kind}); \`pgcarve run\` resumes it on its next start: let it finish, then run this again`);
       }
     });
-    await withStates(config, services, async (client, service) => {
-      await markStarted(client, config.slot, table, 'repairing', undefined, 0);
-      options.observer.stateChanged(service, table, 'repairing');
-    });
-    log.info(`backfill: re-copying ${table} into ${services.join(', ')} through the WAL`, { table, services });
-    const result = await repairTable({
-      legacyUrl: config.legacyUrl,
-      serviceUrls: config.serviceUrls,
-      routing: options.routing,
-      table,
-      services,
-      chunkRows: options.chunkRows ?? 1_000,
-      maxChunkBytes: 8 * 1024 * 1024,
-      lockTimeoutMs: 200,
-      observer: options.observer,
-      log,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const fence = await emitFence(config.legacyUrl);
-    const waited = await waitForFence(config.serviceUrls, config.slot, fence, options.timeoutMs, { services, ...(options.signal ? { signal: options.signal } : {}) });
-    if (waited.reached) {
+    // Held while this process works on the table: without it, `repairing` reads as interrupted.
+    const locks = await holdRepairLocks(config, services, config.slot, table);
+    try {
       await withStates(config, services, async (client, service) => {
-        await markCopied(client, config.slot, table, result.rows);
-        options.observer.stateChanged(service, table, 'copied');
+        await markStarted(client, config.slot, table, 'repairing', undefined, 0);
+        options.observer.stateChanged(service, table, 'repairing');
       });
-    } else {
-      log.warn(`backfill: the chunks of ${table} are in the legacy WAL but not yet applied by ${services.join(', ')}; the sidecar applies them when it streams (\`pgcarve wait-sync\` says when)`, { table });
+      log.info(`backfill: re-copying ${table} into ${services.join(', ')} through the WAL`, { table, services });
+      const result = await repairTable({
+        legacyUrl: config.legacyUrl,
+        serviceUrls: config.serviceUrls,
+        routing: options.routing,
+        table,
+        services,
+        chunkRows: options.chunkRows ?? 1_000,
+        maxChunkBytes: 8 * 1024 * 1024,
+        lockTimeoutMs: 200,
+        observer: options.observer,
+        log,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }).catch((error: unknown) => {
+        if (options.signal?.aborted) return undefined;
+        throw error;
+      });
+      if (!result || options.signal?.aborted) {
+        reports.push({ table, rows: result?.rows ?? 0, chunks: result?.chunks ?? 0, extraRows: result?.extraRows ?? 0, rowsEstimated: result?.rowsEstimated ?? 0, services, applied: false, interrupted: true });
+        break;
+      }
+      const fence = await emitFence(config.legacyUrl);
+      const waited = await waitForFence(config.serviceUrls, config.slot, fence, options.timeoutMs, { services, ...(options.signal ? { signal: options.signal } : {}) });
+      if (waited.reached) {
+        await withStates(config, services, async (client, service) => {
+          await markCopied(client, config.slot, table, result.rows);
+          options.observer.stateChanged(service, table, 'copied');
+        });
+      } else {
+        log.warn(`backfill: the chunks of ${table} are in the legacy WAL but not yet applied by ${services.join(', ')}; the sidecar applies them when it streams (\`pgcarve wait-sync\` says when)`, { table });
+      }
+      const interrupted = !waited.reached && options.signal?.aborted === true;
+      reports.push({ ...result, services, applied: waited.reached, interrupted });
+      if (interrupted) break;
+    } finally {
+      await Promise.all(locks.map((client) => client.end().catch(() => undefined)));
     }
-    reports.push({ ...result, services, applied: waited.reached });
   }
   options.observer.finished();
   return reports;
+}
+
+/**
+ * The reason `pgcarve backfill` must not touch a service of the scope, or undefined: a cut-over
+ * service's database is the source of truth, and a re-copy from legacy would delete and revert its
+ * own writes.
+ */
+export async function cutOverRefusal(config: Pick<Config, 'serviceUrls' | 'slot'>, scope: readonly RepairScope[]): Promise<string | undefined> {
+  const services = [...new Set(scope.flatMap((s) => s.services))];
+  const sealed: string[] = [];
+  await withStates(config, services, async (client, service) => {
+    const seal = await readSeal(client, config.slot);
+    if (seal) sealed.push(`${service} (cut over at ${seal.at})`);
+  });
+  if (sealed.length === 0) return undefined;
+  return `refused: ${sealed.join(', ')} is cut over: its database is the source of truth, and re-copying legacy rows into it would delete or revert the service's own writes. Nothing was changed. To repair a service that is still on the legacy database, name it with --service; to go back to the legacy database, roll the cutover back first (pgcarve rollback)`;
+}
+
+/** One connection per service holding the table's repair lock (repair-liveness.ts). */
+async function holdRepairLocks(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], slot: string, table: string): Promise<pg.Client[]> {
+  const clients: pg.Client[] = [];
+  try {
+    for (const service of services) {
+      const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-backfill' });
+      client.on('error', () => undefined);
+      clients.push(client);
+      await client.connect();
+      await lockRepair(client, slot, table);
+    }
+    return clients;
+  } catch (error) {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    throw classify(error, 'taking the repair lock in a service database');
+  }
 }
 
 async function checkSlot(legacyUrl: string, slot: string, log: Logger): Promise<void> {
@@ -100,7 +158,8 @@ async function checkSlot(legacyUrl: string, slot: string, log: Logger): Promise<
   }
 }
 
-async function withStates(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], f: (client: pg.Client, service: ServiceName) => Promise<void>): Promise<void> {
+/** Runs `f` on a short-lived connection to each of `services`, with the state tables ensured. */
+export async function withStates(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], f: (client: pg.Client, service: ServiceName) => Promise<void>): Promise<void> {
   for (const service of services) {
     const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000 });
     try {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import type { ServiceName } from '../router/service.js';
-import { BatchApplier } from '../targets/apply-batch.js';
+import { BatchApplier, type UpsertMode } from '../targets/apply-batch.js';
 import { loadTableShapes } from '../targets/table-shape.js';
 import type { TargetOp } from '../targets/target-op.js';
 
@@ -35,13 +35,13 @@ export class TargetSession {
    * Applies `ops` and whatever `alsoInTransaction` writes (the state row) in one transaction. With
    * `relaxed`, the commit does not wait for the disk: a batch lost in a crash of the target server
    * is lost together with its rows_copied, and the copy's next state change (a normal commit)
-   * flushes every batch before it.
+   * flushes every batch before it. `mode` says how upserts are written (apply-batch.ts).
    */
-  async write(ops: readonly TargetOp[], alsoInTransaction: (client: pg.Client) => Promise<void>, relaxed: boolean): Promise<void> {
+  async write(ops: readonly TargetOp[], alsoInTransaction: (client: pg.Client) => Promise<void>, relaxed: boolean, mode: UpsertMode = 'upsert'): Promise<void> {
     const client = this.client;
     await client.query(relaxed ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     try {
-      if (ops.length > 0) await this.applier.apply(client, ops);
+      if (ops.length > 0) await this.applier.apply(client, ops, mode);
       await alsoInTransaction(client);
       await client.query('COMMIT');
     } catch (error) {

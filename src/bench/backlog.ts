@@ -1,12 +1,8 @@
 import { withClient } from './bench-cluster.js';
 
 /**
- * A replication backlog: N row changes over the legacy tables that map 1:1 (so that native
- * logical replication can carry them too), in the mix an application makes: many small
- * transactions (a conversation with two messages and an activity log row; an edit of the last
- * message; a log row moved in or out of the scraper filter; an old message deleted) and a few
- * large ones (a bulk import of log rows, a bulk update and a bulk delete of part of them).
- * Half the log rows match the scraper filter, so a filtering consumer drops the other half.
+ * Replication backlogs over the legacy tables that map 1:1 (so that native logical replication
+ * can carry them too), written while every consumer is stopped.
  */
 export interface Backlog {
   /** Row changes written (inserts + updates + deletes). */
@@ -15,55 +11,67 @@ export interface Backlog {
   readonly elapsedMs: number;
 }
 
+/** Row changes per small transaction (writeSmallTransactions). */
+export const SMALL_TRANSACTION_CHANGES = 6;
+
+/**
+ * One small transaction touches 4 services with 6 changes: a conversation and its first message
+ * (ai_research_db), an edit of the previous transaction's message (ai_research_db), a scraper
+ * activity log row (scraper_db), a submission's status (document_db) and a guide's estimated days
+ * (freezone_db), as an application's request would. The first transaction has no previous message
+ * and edits its own.
+ */
 const SMALL_TRANSACTIONS_PROCEDURE = `
 CREATE OR REPLACE PROCEDURE public.pgcarve_bench_small_transactions(n int, tag text)
 LANGUAGE plpgsql AS $$
 DECLARE
-  conv uuid; m1 bigint; m2 bigint; a bigint;
-  prev_m bigint := NULL; prev2_m bigint := NULL; prev_a bigint := NULL;
+  conv uuid; m bigint; prev_m bigint := NULL;
+  submissions bigint[]; guides int[];
 BEGIN
+  SELECT array_agg(id ORDER BY id) INTO submissions FROM (SELECT id FROM public.template_submissions ORDER BY id LIMIT 1000) s;
+  SELECT array_agg(id ORDER BY id) INTO guides FROM (SELECT id FROM public.establishment_guides ORDER BY id LIMIT 1000) g;
+  IF submissions IS NULL OR guides IS NULL THEN
+    RAISE EXCEPTION 'the bench backlog needs seeded template_submissions and establishment_guides';
+  END IF;
   FOR i IN 1..n LOOP
     conv := gen_random_uuid();
     INSERT INTO public.conversations (id, user_id, title, model, created_at, updated_at)
       VALUES (conv, NULL, tag || ' chat ' || i, 'bench-model', now(), now());
     INSERT INTO public.messages (conversation_id, role, content, tokens, created_at)
-      VALUES (conv, 'user', repeat('question ' || i || ' ', 20), 40, now()) RETURNING id INTO m1;
-    INSERT INTO public.messages (conversation_id, role, content, tokens, created_at)
-      VALUES (conv, 'assistant', repeat('answer ' || i || ' ', 40), 80, now()) RETURNING id INTO m2;
+      VALUES (conv, 'user', repeat('question ' || i || ' ', 20), 40, now()) RETURNING id INTO m;
+    UPDATE public.messages SET content = content || ' (edited)', tokens = tokens + 1 WHERE id = coalesce(prev_m, m);
     INSERT INTO public.activity_logs (actor_user_id, action, entity, entity_id, details, created_at)
-      VALUES (NULL, 'chat', CASE WHEN i % 2 = 0 THEN 'scraper_task' ELSE 'conversation' END, conv::text, jsonb_build_object('i', i, 'tag', tag), now())
-      RETURNING id INTO a;
-    IF prev_m IS NOT NULL THEN
-      UPDATE public.messages SET content = content || ' (edited)', tokens = tokens + 1 WHERE id = prev_m;
-      UPDATE public.activity_logs SET entity = CASE WHEN entity = 'scraper_task' THEN 'conversation' ELSE 'scraper_task' END WHERE id = prev_a;
-      DELETE FROM public.messages WHERE id = prev2_m;
-    END IF;
-    prev2_m := m1; prev_m := m2; prev_a := a;
+      VALUES (NULL, 'chat', 'scraper_task', conv::text, jsonb_build_object('i', i, 'tag', tag), now());
+    UPDATE public.template_submissions SET status = CASE WHEN status = 'submitted' THEN 'approved' ELSE 'submitted' END
+      WHERE id = submissions[1 + i % array_length(submissions, 1)];
+    UPDATE public.establishment_guides SET estimated_days = coalesce(estimated_days, 0) % 90 + 1
+      WHERE id = guides[1 + i % array_length(guides, 1)];
+    prev_m := m;
     COMMIT;
   END LOOP;
 END $$`;
 
-/** Writes a backlog of about `changes` row changes into the legacy database; `tag` makes its rows distinct. */
-export async function writeBacklog(legacyUrl: string, changes: number, tag: string): Promise<Backlog> {
+/** Writes `transactions` small transactions of 6 changes each across 4 services. */
+export async function writeSmallTransactions(legacyUrl: string, transactions: number, tag: string): Promise<Backlog> {
   const started = performance.now();
-  const small = Math.max(2, Math.round((changes * 0.4) / 7));
-  const bulk = Math.max(4, Math.round(changes * 0.4));
   return await withClient(legacyUrl, async (c) => {
     await c.query(SMALL_TRANSACTIONS_PROCEDURE);
-    await c.query('CALL public.pgcarve_bench_small_transactions($1, $2)', [small, tag]);
-    let written = 4 * small + 3 * (small - 1);
+    await c.query('CALL public.pgcarve_bench_small_transactions($1, $2)', [transactions, tag]);
+    return { changes: SMALL_TRANSACTION_CHANGES * transactions, transactions, elapsedMs: performance.now() - started };
+  });
+}
+
+/** Writes one transaction inserting `rows` activity log rows, half of them in the scraper filter. */
+export async function writeLargeTransaction(legacyUrl: string, rows: number, tag: string): Promise<Backlog> {
+  const started = performance.now();
+  return await withClient(legacyUrl, async (c) => {
     const inserted = await c.query(
       `INSERT INTO public.activity_logs (actor_user_id, action, entity, entity_id, details, created_at)
        SELECT NULL, 'import', CASE WHEN g % 2 = 0 THEN 'scraper_result' ELSE 'document' END, g::text,
               jsonb_build_object('g', g, 'tag', $1::text, 'source', 'bulk import'), now()
        FROM generate_series(1, $2::int) AS g`,
-      [tag, bulk],
+      [tag, rows],
     );
-    written += inserted.rowCount ?? 0;
-    const updated = await c.query(`UPDATE public.activity_logs SET action = 'reimport', details = details || '{"again": true}' WHERE details->>'tag' = $1 AND action = 'import' AND id % 4 = 0`, [tag]);
-    written += updated.rowCount ?? 0;
-    const deleted = await c.query(`DELETE FROM public.activity_logs WHERE details->>'tag' = $1 AND action = 'import' AND id % 4 = 1`, [tag]);
-    written += deleted.rowCount ?? 0;
-    return { changes: written, transactions: small + 3, elapsedMs: performance.now() - started };
+    return { changes: inserted.rowCount ?? 0, transactions: 1, elapsedMs: performance.now() - started };
   });
 }

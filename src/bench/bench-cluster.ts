@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
-import { EmbeddedCluster } from '../embedded/embedded-cluster.js';
+import { EmbeddedCluster, embeddedBinDir } from '../embedded/embedded-cluster.js';
 
 /** The PostgreSQL major the benchmark runs: the one whose client tools this machine has. */
 export const BENCH_PG_MAJOR = 15;
@@ -12,16 +12,7 @@ export const BENCH_PG_MAJOR = 15;
  * alternatives (pg_dump, pg_recvlogical, psql) come from the machine and pg_dump refuses a newer server.
  */
 export async function pg15BinDir(): Promise<string> {
-  const pkg = 'pg15-binaries';
-  let mod: { postgres?: string };
-  try {
-    mod = (await import(pkg)) as { postgres?: string };
-  } catch (error) {
-    throw new Error('the PostgreSQL 15 binaries (devDependency pg15-binaries) are not installed: run `npm ci` in the pgcarve folder', { cause: error });
-  }
-  const bin = mod.postgres ? dirname(mod.postgres) : '';
-  if (!existsSync(join(bin, 'postgres')) || !existsSync(join(bin, 'initdb'))) throw new Error(`pg15-binaries lacks postgres or initdb in ${bin}: reinstall it (its postinstall must be allowed)`);
-  return bin;
+  return await embeddedBinDir(BENCH_PG_MAJOR);
 }
 
 /** The machine's client tools of one major, or why they are missing. */

@@ -2,13 +2,15 @@ import type { SampleStats } from './sample-stats.js';
 
 /** The rows every benchmark report has, in order (a row whose measurement failed says why). */
 export const BENCH_ROWS = [
-  'catch-up apply',
+  'catch-up: small transactions vs one native subscription',
+  'catch-up: small transactions vs native per service',
+  'catch-up: one large transaction vs one native subscription',
   'decode ceiling',
   'backfill',
   'latency p50',
   'latency p99',
-  'memory: large transaction',
-  'memory: large transaction / 4',
+  'memory: backlog',
+  'memory: backlog / 4',
   'memory: backfill',
   'apply strategy: unnest arrays',
   'apply strategy: multi-row VALUES',

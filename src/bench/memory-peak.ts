@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../embedded/embedded-cluster.js';
 import { packageRoot } from '../package-root.js';
-import { withClient } from './bench-cluster.js';
+import { SMALL_TRANSACTION_CHANGES, writeLargeTransaction, writeSmallTransactions } from './backlog.js';
 import type { BenchDatabases } from './bench-databases.js';
 import { fenceAndWait } from './in-process-sidecar.js';
 
@@ -74,22 +74,25 @@ export async function backfillPeakRss(db: BenchDatabases): Promise<number> {
   }
 }
 
+/** How a backlog of about `changes` changes is composed: 60 % in small transactions, the rest one large transaction. */
+export function backlogComposition(changes: number): { readonly smallTransactions: number; readonly largeTransactionRows: number } {
+  const smallTransactions = Math.max(1, Math.round((changes * 0.6) / SMALL_TRANSACTION_CHANGES));
+  return { smallTransactions, largeTransactionRows: Math.max(1, changes - smallTransactions * SMALL_TRANSACTION_CHANGES) };
+}
+
 /**
- * Peak RSS of a fresh `pgcarve run` (existing slot) that applies one legacy transaction of `rows`
- * inserted activity log rows (all within the scraper filter, so every row is written to a target).
+ * Peak RSS of a fresh `pgcarve run` (existing slot) that drains a backlog of about `changes`
+ * changes written while it was stopped: small transactions across 4 services, then one large
+ * transaction (backlogComposition). Measured once every service has applied the fence behind it.
  */
-export async function largeTransactionPeakRss(db: BenchDatabases, rows: number): Promise<number> {
+export async function backlogPeakRss(db: BenchDatabases, changes: number, tag: string): Promise<{ readonly peakMiB: number; readonly changes: number }> {
+  const { smallTransactions, largeTransactionRows } = backlogComposition(changes);
+  const small = await writeSmallTransactions(db.legacyUrl, smallTransactions, `${tag}-small`);
+  const large = await writeLargeTransaction(db.legacyUrl, largeTransactionRows, `${tag}-large`);
   const child = await PgcarveChild.start(db);
   try {
-    await withClient(db.legacyUrl, (c) =>
-      c.query(
-        `INSERT INTO public.activity_logs (actor_user_id, action, entity, entity_id, details, created_at)
-         SELECT g % 1000, 'bulk', 'scraper_bulk', g::text, jsonb_build_object('g', g, 'note', 'one large transaction'), now() FROM generate_series(1, $1::int) AS g`,
-        [rows],
-      ),
-    );
-    if (!(await fenceAndWait(db.config(), 1_800_000))) throw new Error(`pgcarve did not apply the ${rows}-row transaction in time`);
-    return peakRssMiB(child.pid);
+    if (!(await fenceAndWait(db.config(), 1_800_000))) throw new Error(`pgcarve did not drain the ${changes}-change backlog in time`);
+    return { peakMiB: peakRssMiB(child.pid), changes: small.changes + large.changes };
   } finally {
     await child.stop();
   }

@@ -2,11 +2,12 @@ import type { EmbeddedCluster } from '../embedded/embedded-cluster.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { recreateDatabase, withClient } from './bench-cluster.js';
 import type { BenchDatabases } from './bench-databases.js';
+import { LEGACY_DB } from './bench-databases.js';
 
 /**
- * The alternative a team would use without pgcarve: one native subscription per service database,
- * over the legacy tables that map 1:1 (same name, same columns), with the mapping's row filter
- * where it has one. It cannot carry the tables whose rule renames, splits or derives columns.
+ * The legacy tables that map 1:1 (same name, same columns) per service, with the mapping's row
+ * filter where it has one: what native replication can carry into the service databases. It
+ * cannot carry the tables whose rule renames, splits or derives columns.
  */
 export const NATIVE_TABLES: Readonly<Record<ServiceName, readonly { readonly table: string; readonly where?: string }[]>> = {
   user_db: [{ table: 'roles' }],
@@ -16,44 +17,73 @@ export const NATIVE_TABLES: Readonly<Record<ServiceName, readonly { readonly tab
   scraper_db: [{ table: 'scraper_tasks' }, { table: 'scraper_results' }, { table: 'scraper_schedules' }, { table: 'activity_logs', where: "entity LIKE 'scraper%'" }],
 };
 
+/**
+ * The two native set-ups the benchmark compares with:
+ * - `per-service`: what a team would use without pgcarve, one subscription per service database
+ *   over that service's 1:1 tables (five walsenders, each decoding the whole WAL);
+ * - `single`: the physical limit, one subscription draining every mapped legacy table into a
+ *   1:1 copy of the legacy database on the same server (one walsender, one apply worker, no
+ *   mapping, no row filter).
+ */
+export type NativeKind = 'per-service' | 'single';
+
+interface Subscription {
+  /** Subscriber database, subscription, publication and slot all share this name. */
+  readonly name: string;
+  /** The database it was copied from (template). */
+  readonly from: string;
+  /** `public.t [WHERE (...)]` entries of its publication. */
+  readonly tables: readonly { readonly table: string; readonly where?: string }[];
+}
+
 export const nativeName = (service: ServiceName): string => `bench_native_${service}`;
+export const NATIVE_SINGLE = 'bench_native_single';
 
 export class NativeReplication {
   private constructor(
     private readonly cluster: EmbeddedCluster,
     private readonly legacyUrl: string,
+    private readonly subscriptions: readonly Subscription[],
   ) {}
 
-  readonly slots = SERVICES.map(nativeName);
+  get slots(): readonly string[] {
+    return this.subscriptions.map((s) => s.name);
+  }
 
-  /** The URL of the native copy of a service database. */
+  /** The URL of the native copy of a service database (`per-service` only). */
   url(service: ServiceName): string {
     return this.cluster.url(nativeName(service));
   }
 
   /**
-   * Copies each (backfilled, idle) service database as a template, and creates per service a
-   * publication, a slot at the current position, and a disabled subscription without initial copy.
+   * Copies each subscriber database from its template (the backfilled, idle service database, or
+   * the legacy database for `single`), and creates per subscription a publication, a slot at the
+   * current position, and a disabled subscription without initial copy.
    */
-  static async create(db: BenchDatabases): Promise<NativeReplication> {
-    const native = new NativeReplication(db.cluster, db.legacyUrl);
-    for (const service of SERVICES) await recreateDatabase(db.cluster, nativeName(service), service);
+  static async create(db: BenchDatabases, kind: NativeKind): Promise<NativeReplication> {
+    const subscriptions: Subscription[] =
+      kind === 'per-service'
+        ? SERVICES.map((service) => ({ name: nativeName(service), from: service, tables: NATIVE_TABLES[service] }))
+        : [{ name: NATIVE_SINGLE, from: LEGACY_DB, tables: db.mappedTables.map((table) => ({ table })) }];
+    const native = new NativeReplication(db.cluster, db.legacyUrl, subscriptions);
+    for (const s of subscriptions) await recreateDatabase(db.cluster, s.name, s.from);
     await withClient(db.legacyUrl, async (c) => {
-      for (const service of SERVICES) {
-        const name = c.escapeIdentifier(nativeName(service));
-        const tables = NATIVE_TABLES[service].map((t) => `public.${c.escapeIdentifier(t.table)}${t.where ? ` WHERE (${t.where})` : ''}`).join(', ');
+      for (const s of subscriptions) {
+        const name = c.escapeIdentifier(s.name);
+        const tables = s.tables.map((t) => `public.${c.escapeIdentifier(t.table)}${t.where ? ` WHERE (${t.where})` : ''}`).join(', ');
         await c.query(`CREATE PUBLICATION ${name} FOR TABLE ${tables}`);
-        await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [nativeName(service)]);
+        await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [s.name]);
       }
     });
-    const conninfo = `host=127.0.0.1 port=${db.cluster.port} dbname=legacy user=postgres`;
-    for (const service of SERVICES) {
-      await withClient(native.url(service), async (c) => {
-        const name = c.escapeIdentifier(nativeName(service));
+    const conninfo = `host=127.0.0.1 port=${db.cluster.port} dbname=${LEGACY_DB} user=postgres`;
+    for (const s of subscriptions) {
+      await withClient(db.cluster.url(s.name), async (c) => {
+        const name = c.escapeIdentifier(s.name);
+        // The copy of the legacy database holds pgcarve's publication too: harmless, unused.
         // create_slot = false: on the same cluster CREATE SUBSCRIPTION would wait on its own slot creation.
         await c.query(
           `CREATE SUBSCRIPTION ${name} CONNECTION ${c.escapeLiteral(conninfo)} PUBLICATION ${name}
-           WITH (create_slot = false, slot_name = ${c.escapeLiteral(nativeName(service))}, copy_data = false, enabled = false)`,
+           WITH (create_slot = false, slot_name = ${c.escapeLiteral(s.name)}, copy_data = false, enabled = false)`,
         );
       });
     }
@@ -61,10 +91,29 @@ export class NativeReplication {
   }
 
   async setEnabled(enabled: boolean): Promise<void> {
-    for (const service of SERVICES) {
-      await withClient(this.url(service), (c) => c.query(`ALTER SUBSCRIPTION ${c.escapeIdentifier(nativeName(service))} ${enabled ? 'ENABLE' : 'DISABLE'}`));
+    for (const s of this.subscriptions) {
+      await withClient(this.cluster.url(s.name), (c) => c.query(`ALTER SUBSCRIPTION ${c.escapeIdentifier(s.name)} ${enabled ? 'ENABLE' : 'DISABLE'}`));
     }
     if (!enabled) await this.waitSlotsInactive();
+  }
+
+  /** Enables, waits until every slot has confirmed `endLsn`, disables; returns the milliseconds. */
+  async timeDrain(endLsn: string, timeoutMs: number): Promise<number> {
+    const begin = performance.now();
+    await this.setEnabled(true);
+    try {
+      if (!(await this.waitConfirmed(endLsn, timeoutMs))) throw new Error(`native logical replication did not drain the backlog within ${timeoutMs} ms`);
+      return performance.now() - begin;
+    } finally {
+      await this.setEnabled(false);
+    }
+  }
+
+  /** Moves the (inactive) slots past a backlog this set-up is not measured on. */
+  async skipTo(endLsn: string): Promise<void> {
+    await withClient(this.legacyUrl, async (c) => {
+      for (const slot of this.slots) await c.query('SELECT pg_replication_slot_advance($1, $2::pg_lsn)', [slot, endLsn]);
+    });
   }
 
   /** Waits until every native slot's confirmed position is at or past `endLsn`; false on timeout. */

@@ -7,24 +7,27 @@ import { EXIT, type Command } from './command.js';
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmark pgcarve against native logical replication, pg_recvlogical and pg_dump | psql on a throw-away PostgreSQL 15',
+  summary: 'benchmark pgcarve against native logical replication (one subscription, and one per service), pg_recvlogical and pg_dump | psql on a throw-away PostgreSQL 15',
   usage: `Usage: pgcarve bench [--quick] [--scale N] [--json FILE]
 
 Starts a throw-away PostgreSQL 15 (the pg15-binaries devDependency), seeds the legacy monolith,
 and measures in the same run each pgcarve figure beside the tool a team would otherwise use:
-  1. catch-up apply of a backlog          vs native logical replication (one subscription per service)
-  2. decode ceiling (stream, no writes)   vs pg_recvlogical -f /dev/null
-  3. backfill of the seeded tables        vs pg_dump --data-only | psql
-  4. steady-state latency p50/p99         vs native logical replication
-  5. peak RSS of \`pgcarve run\` during a large transaction and during backfill
+  1. catch-up of 40k small transactions  vs one native subscription into a 1:1 copy of the legacy
+                                          tables (the limit) and native with one subscription per service
+  2. catch-up of one 400k-row transaction vs one native subscription
+  3. decode ceiling (stream, no writes)   vs pg_recvlogical -f /dev/null
+  4. backfill of the seeded tables (~1M)  vs pg_dump --data-only | psql
+  5. steady-state latency p50/p99 at 5k changes/s vs native logical replication
+  6. peak RSS of \`pgcarve run\` through a 1M-change backlog (and a quarter of it) and the backfill
   and the apply strategies of a batch of upserts (unnest arrays, multi-row VALUES, COPY).
+Each row carries its goal (issue 15) and whether it was met.
 Prints a table (median of the repetitions, min–max, ratio, goal) and writes it as JSON.
 pg_dump, psql and pg_recvlogical come from /usr/lib/postgresql/15/bin; when missing, their
 comparisons are skipped with the reason. Needs \`npm run build\` (the memory figures run the CLI).
 
 Options:
-  --quick        a smoke run of about a minute (small sizes)
-  --scale N      size of the seeded legacy data (1 is about 3,700 rows; default 30, quick 2)
+  --quick        a smoke run of a minute or two (small sizes)
+  --scale N      size of the seeded legacy data (1 is about 3,400 rows; default 300, quick 2)
   --json FILE    where to write the JSON report (default bench-results/<timestamp>.json)`,
   async run(ctx) {
     const { values } = parseArgs({

@@ -14,29 +14,36 @@ export const cutoverCommand: Command = {
   usage: `Usage: pgcarve cutover --service NAME [--timeout SECONDS] [--window SECONDS] [--assume-frozen] [--json]
 
 Runs the cutover steps of one service database and stops at the first that fails:
-  frozen        its legacy tables take no more writes: their write counters
-                (pg_stat_user_tables) are watched for --window seconds (default 5);
-                --assume-frozen skips this when you know how the writes were stopped
-  sync          a fence is written to the legacy WAL and the service applies it
-                (the sidecar must be running)
-  verify        a drift check of the service finds no missing, extra or different row
+  frozen        its legacy tables take no more writes: a fence, --window seconds (default 5),
+                a second fence, and the legacy WAL between the two is decoded (a temporary
+                logical slot of its own): any insert, update, delete or TRUNCATE of those
+                tables refuses; --assume-frozen skips the scans when you know how the writes
+                were stopped
+  sync          the service applies the second fence (the sidecar must be running)
+  verify        no table of the service is being re-copied or was left half re-copied by an
+                interrupted \`pgcarve backfill\`, and a drift check of the service finds no
+                missing, extra or different row
   sequences     every sequence of the service database is set past the largest key, so
                 the service's own inserts do not collide with migrated rows
-  still-frozen  no write reached the legacy tables meanwhile
-  record        pgcarve.cutover in the service database records the cutover; the
-                continuous drift check and \`pgcarve verify\` leave the service alone
-                from then on (its own writes are not drift)
-Then it prints a report (JSON with --json). Run it again after fixing what a step reported; every
+  still-frozen  with the legacy tables locked IN SHARE MODE (writers wait), the WAL from the
+                second fence up to now holds no change to them
+  record        in that same locked transaction, the seal: from its LSN on, no legacy change
+                is ever applied to the service again (the sidecar counts and logs it instead:
+                pgcarve_legacy_writes_after_cutover_total); pgcarve.cutover in the service
+                database records it; \`pgcarve verify\` reports the service as sealed and
+                \`pgcarve backfill\` refuses it
+Then it prints a report (JSON with --json): what each step checked (LSN ranges, tables,
+transactions decoded, changes found). Run it again after fixing what a step reported; every
 step is safe to repeat.
 
 Options:
   --service NAME      ${SERVICES.join(', ')}
   --timeout SECONDS   how long to wait for the fence and for the drift check (default 60)
-  --window SECONDS    how long to watch the write counters (default 5)
-  --assume-frozen     do not watch the write counters
+  --window SECONDS    time between the two fences of the frozen check (default 5)
+  --assume-frozen     do not scan the legacy WAL for writes (the seal still locks the tables)
   --json              print the report as JSON
 
-Exit codes: 0 cut over, 1 refused (writes seen, not in sync, drift), 2 bad arguments or
+Exit codes: 0 cut over, 1 refused (writes seen, not in sync, a repair unfinished, drift), 2 bad arguments or
 configuration, 3 a step could not be done (a database unreachable, …).`,
   async run(ctx) {
     const { values } = parseArgs({

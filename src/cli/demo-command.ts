@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { stopOnSignals } from '../demo/demo-signals.js';
 import { runDemo } from '../demo/run-demo.js';
+import { inTerminalForeground } from '../demo/terminal-foreground.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { isServiceName, SERVICES } from '../router/service.js';
 import { EXIT, type Command } from './command.js';
@@ -21,7 +23,7 @@ in a temporary directory and
   1. creates the legacy monolith (19 tables) and fills it with generated data;
   2. migrates the five service databases;
   3. runs the sidecar in this process: backfill, then streaming, with its HTTP API
-     (/status, /metrics, /sync) on a free port it prints;
+     (/status, /metrics) on a free port it prints;
   4. runs a live workload against the legacy database (the application's kinds of writes);
   5. shows per service: lag in bytes and seconds, transactions/s, rows per table, drift,
      and backfill progress (redrawn in place on a terminal, a block every 5 s otherwise);
@@ -31,11 +33,12 @@ in a temporary directory and
      writes to its own database for 3 s and the legacy tables follow (reverse replication);
      then \`pgcarve rollback\` runs, and the workload writes every legacy table again; it
      prints both reports;
-  7. stops everything and removes the temporary directory (also on Ctrl-C or a failure).
+  7. stops everything and removes the temporary directory (also on Ctrl-C, SIGTERM, SIGHUP or a
+     failure; a second signal kills PostgreSQL at once; after a SIGKILL the next start reaps it).
 
 Options:
   --duration SECONDS  streaming time before the cutover rehearsal (default: until a key press on
-                      a terminal, 60 otherwise)
+                      a terminal in the foreground, 60 otherwise: a pipe, \`… &\`, \`timeout …\`)
   --scale N           size of the generated legacy data; 1 is about 3,700 rows (default 3)
   --rate TPS          legacy transactions per second of the live workload (default 20)
   --service NAME      the service whose cutover is rehearsed: ${SERVICES.join(', ')}
@@ -62,7 +65,13 @@ every step of the rehearsal), 1 when one did not or the demo was interrupted, 2 
     });
     const service = values.service ?? 'document_db';
     if (!isServiceName(service)) throw new PgcarveError('bad_input', `--service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(service)}`);
-    const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true;
+    // In the background of a terminal (`… &`, `timeout …`) a key press can never arrive and raw
+    // mode would stop the process (SIGTTOU): run as without a terminal.
+    const foreground = inTerminalForeground();
+    const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && foreground;
+    const stop = new AbortController();
+    ctx.stopSignal.addEventListener('abort', () => stop.abort(), { once: true });
+    const removeHandlers = stopOnSignals(() => stop.abort());
     const duration = values.duration === undefined ? (terminal ? undefined : 60) : number('duration', values.duration, 60, 1, 86_400);
     const ok = await runDemo(
       {
@@ -78,15 +87,15 @@ every step of the rehearsal), 1 when one did not or the demo was interrupted, 2 
       {
         out: {
           write: (text: string) => ctx.stdout(text),
-          isTTY: process.stdout.isTTY === true,
+          isTTY: process.stdout.isTTY === true && foreground,
           get columns() {
             return process.stdout.columns;
           },
         },
         input: terminal ? process.stdin : undefined,
-        signal: ctx.stopSignal,
+        signal: stop.signal,
       },
-    );
+    ).finally(removeHandlers);
     return ok ? EXIT.ok : EXIT.notSatisfied;
   },
 };

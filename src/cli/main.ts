@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_HELP, loadConfig, type Config } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { redactText } from '../config/redact.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { packageRoot } from '../package-root.js';
-import { EXIT, type Command, type CommandContext } from './command.js';
+import { describeArgumentError, joinNegativeValues } from './argument-errors.js';
+import { EXIT, exitCodeOf, type Command, type CommandContext } from './command.js';
+import { configHelp } from './config-help.js';
 import { COMMANDS } from './commands.js';
 
 function version(): string {
@@ -14,7 +16,6 @@ function version(): string {
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const keyWidth = Math.max(...CONFIG_HELP.map(([k]) => k.length));
   return `pgcarve ${version()}: carve a monolithic PostgreSQL database into per-service databases
 
 Usage: pgcarve <command> [options]      pgcarve <command> --help
@@ -23,7 +24,7 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Configuration (environment variables, or a JSON file named by PGCARVE_CONFIG_FILE):
-${CONFIG_HELP.map(([k, v]) => `  ${k.padEnd(keyWidth)}  ${v}`).join('\n')}
+${configHelp()}
 
 Exit codes: 0 ok, 1 condition not met (drift, timeout, refused cutover), 2 bad configuration or
 arguments, 3 operator-facing failure (unreachable server, missing privilege, …), 70 internal error.
@@ -69,7 +70,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   }
   let config: Config | undefined;
   const ctx: CommandContext = {
-    args,
+    args: joinNegativeValues(args),
     env,
     stdout,
     stderr,
@@ -90,18 +91,19 @@ function reportError(error: unknown, command: string, stderr: (text: string) => 
   if (error instanceof PgcarveError) {
     if (error.kind === 'configuration') {
       stderr(`pgcarve ${command}: the configuration is not valid:\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
-      return EXIT.usage;
+      return exitCodeOf(error.kind);
     }
     if (error.kind === 'bad_input') {
-      stderr(`pgcarve ${command}: ${redactText(error.message)}\n`);
-      return EXIT.usage;
+      const lines = redactText(error.message).split('\n');
+      stderr(lines.length === 1 ? `pgcarve ${command}: ${lines[0]}\n` : `pgcarve ${command}: ${lines.length} problems:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+      return exitCodeOf(error.kind);
     }
     stderr(`pgcarve ${command}: ${redactText(error.message)}\n`);
-    return error.policy === 'fatal' ? EXIT.internal : EXIT.failure;
+    return exitCodeOf(error.kind);
   }
-  const code = (error as { code?: string }).code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    stderr(`pgcarve ${command}: ${(error as Error).message}. Run \`pgcarve ${command} --help\`.\n`);
+  const argumentError = describeArgumentError(error, command);
+  if (argumentError !== undefined) {
+    stderr(`pgcarve ${command}: ${argumentError}\n`);
     return EXIT.usage;
   }
   stderr(`pgcarve ${command}: internal error: ${redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);

@@ -3,10 +3,12 @@ import pg from 'pg';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
+import { connectionFailure } from '../errors/connection-failure.js';
 import { buildStatus, withSidecarView, type ServiceStatus, type StatusView } from '../http/status-view.js';
 import { readTargetState, type TargetState } from '../http/target-state.js';
 import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
 import { RoutingTable } from '../router/routing-table.js';
+import { readPublicTables } from '../source/public-tables.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { EXIT, type Command } from './command.js';
 import { formatBytes } from '../bytes.js';
@@ -18,7 +20,8 @@ export const statusCommand: Command = {
 
 Reads the databases directly, so it works whether the sidecar runs or not: the legacy WAL position
 and the slot (retained WAL, wal_status), each service database's checkpoint and backfill state,
-and the legacy tables no mapping covers. When the sidecar answers on 127.0.0.1:PGCARVE_HTTP_PORT,
+and the legacy tables no mapping covers. When the sidecar answers on PGCARVE_HTTP_HOST (127.0.0.1
+when it listens on all interfaces):PGCARVE_HTTP_PORT,
 its view completes the picture: phase, writer states, lag in seconds, the last drift check.
 --json prints the same object as GET /status.
 
@@ -28,7 +31,7 @@ be read (what could be read is still printed).`,
     const { values } = parseArgs({ args: [...ctx.args], options: { json: { type: 'boolean', default: false } }, strict: true });
     const config = ctx.config();
     const view = await readStatus(config);
-    ctx.stdout(values.json ? `${JSON.stringify(view)}\n` : `${renderStatus(view, config.httpPort)}\n`);
+    ctx.stdout(values.json ? `${JSON.stringify(view)}\n` : `${renderStatus(view, config.httpPort, config.httpHost)}\n`);
     const unreadable = view.legacyError !== null || view.services.some((s) => s.databaseError !== null);
     return unreadable ? EXIT.failure : EXIT.ok;
   },
@@ -37,7 +40,7 @@ be read (what could be read is still printed).`,
 /** The status from the databases, completed by the running sidecar's /status when it answers. */
 export async function readStatus(config: Config): Promise<StatusView> {
   const routing = new RoutingTable(LEGACY_RULES);
-  const [legacy, targets, sidecar] = await Promise.all([readLegacy(config, routing), readTargets(config), fetchSidecarStatus(config.httpPort)]);
+  const [legacy, targets, sidecar] = await Promise.all([readLegacy(config, routing), readTargets(config), fetchSidecarStatus(sidecarHost(config.httpHost), config.httpPort)]);
   const fromDatabases = buildStatus({
     slot: config.slot,
     publication: config.publication,
@@ -54,10 +57,11 @@ async function readLegacy(config: Config, routing: RoutingTable): Promise<{ heal
   const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
   client.on('error', () => undefined);
   try {
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
+    });
     const health = await readSlotHealth(client, config.slot);
-    const tables = await client.query<{ name: string }>("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')");
-    return { health, unrouted: routing.unrouted(tables.rows.map((r) => r.name)) };
+    return { health, unrouted: routing.unrouted(await readPublicTables(client)) };
   } catch (error) {
     return { error: classify(error, 'reading the legacy database (DATABASE_URL_LEGACY)') };
   } finally {
@@ -67,16 +71,21 @@ async function readLegacy(config: Config, routing: RoutingTable): Promise<{ heal
 
 async function readTargets(config: Config): Promise<Map<ServiceName, TargetState | Error>> {
   const entries = await Promise.all(
-    SERVICES.map(async (service) => [service, await readTargetState(config.serviceUrls[service], config.slot).catch((error: unknown) => classify(error, `reading ${service}`))] as const),
+    SERVICES.map(async (service) => [service, await readTargetState(config.serviceUrls[service], config.slot, service).catch((error: unknown) => classify(error, `reading ${service}`))] as const),
   );
   return new Map(entries);
 }
 
+/** Where to ask the sidecar on this machine: its own address, or loopback when it listens on all. */
+export function sidecarHost(httpHost: string): string {
+  return httpHost === '0.0.0.0' || httpHost === '::' ? '127.0.0.1' : httpHost;
+}
+
 /** The sidecar's own /status on this machine, or undefined when it does not answer within 2 s. */
-async function fetchSidecarStatus(port: number): Promise<StatusView | undefined> {
+async function fetchSidecarStatus(host: string, port: number): Promise<StatusView | undefined> {
   if (port === 0) return undefined;
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/status`, { signal: AbortSignal.timeout(2_000) });
     if (!response.ok) return undefined;
     return (await response.json()) as StatusView;
   } catch {
@@ -93,8 +102,16 @@ function table(rows: readonly (readonly string[])[]): string {
 function backfillSummary(s: ServiceStatus): string {
   if (s.backfill === null) return '-';
   if (s.backfill.length === 0) return 'none';
-  const copied = s.backfill.filter((b) => b.state === 'copied').length;
-  return copied === s.backfill.length ? `${copied}/${s.backfill.length} copied` : `${copied}/${s.backfill.length} copied, ${s.backfill.length - copied} busy`;
+  const counts = new Map<string, number>();
+  for (const b of s.backfill) counts.set(b.state, (counts.get(b.state) ?? 0) + 1);
+  const copied = counts.get('copied') ?? 0;
+  const others = [...counts].filter(([state]) => state !== 'copied').map(([state, n]) => `${n} ${state}`);
+  return [`${copied}/${s.backfill.length} copied`, ...others].join(', ');
+}
+
+/** Rows copied, with the estimate only when there is one (an empty table's estimate is 0). */
+export function rowProgress(copied: number, estimated: number | null): string {
+  return estimated !== null && estimated > 0 ? `${copied} of ~${estimated} rows` : `${copied} rows copied so far (no estimate)`;
 }
 
 function driftSummary(s: ServiceStatus): string {
@@ -104,13 +121,15 @@ function driftSummary(s: ServiceStatus): string {
 }
 
 /** The status for a person: a header, one table row per service, then the details that need attention. */
-export function renderStatus(view: StatusView, httpPort: number): string {
+export function renderStatus(view: StatusView, httpPort: number, httpHost = '127.0.0.1'): string {
   const lines: string[] = [];
   const sc = view.sidecar;
   lines.push(
     sc.reachable
       ? `sidecar: ${sc.phase ?? '?'}${sc.ready ? ', ready' : ', not ready'}${sc.sourceConnected ? '' : ', source disconnected'}${sc.lastError ? `; last error: ${sc.lastError}` : ''}`
-      : `sidecar: not answering on 127.0.0.1:${httpPort} (writer state, lag in seconds and drift are unknown)`,
+      : httpPort === 0
+        ? 'sidecar: not asked (PGCARVE_HTTP_PORT is 0, a port chosen at start; set it to the sidecar\'s port to see writer state, lag in seconds and drift)'
+        : `sidecar: not answering on ${sidecarHost(httpHost)}:${httpPort} (writer state, lag in seconds and drift are unknown)`,
   );
   if (view.legacyError) lines.push(`legacy database: ${view.legacyError}`);
   const slot = view.slot;
@@ -143,10 +162,14 @@ export function renderStatus(view: StatusView, httpPort: number): string {
   for (const s of view.services) {
     const details: string[] = [];
     if (s.databaseError) details.push(`database: ${s.databaseError}`);
-    if (s.cutOverAt && s.direction !== 'rolled back') details.push(`cut over at ${s.cutOverAt}: its database is the source of truth; drift checks skip it`);
+    if (s.cutOverAt) details.push(`cut over at ${s.cutOverAt}, sealed at ${s.sealLsn ?? '?'}: its database is the source of truth; the drift checks report it as sealed`);
+    for (const w of s.legacyWritesAfterCutover ?? []) details.push(`LEGACY WRITES AFTER CUTOVER: ${w.changes} change(s) to ${w.table}, the last committed at ${w.lastLsn}; not applied to ${s.service}: find and stop that writer`);
     if (s.reverse) details.push(`reverse stream: ${s.reverse.state}, applied ${s.reverse.appliedLsn}, ${formatBytes(s.reverse.lagBytes)} behind${s.reverse.error ? `; ${s.reverse.errorKind}: ${s.reverse.error}` : ''}`);
     if (s.writer.error) details.push(`writer stopped (${s.writer.errorKind}): ${s.writer.error}`);
-    for (const b of s.backfill ?? []) if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${b.rowsCopied} of ~${b.rowsEstimated ?? '?'} rows`);
+    for (const b of s.backfill ?? []) {
+      if (b.state === 'repair-interrupted') details.push(`backfill ${b.table}: repair interrupted, NOT VERIFIED (cutover refuses): finish it with pgcarve backfill --service ${s.service} --table ${b.table}`);
+      else if (b.state !== 'copied') details.push(`backfill ${b.table}: ${b.state}, ${rowProgress(b.rowsCopied, b.rowsEstimated)}`);
+    }
     if (s.drift?.reason) details.push(`drift check: ${s.drift.outcome}: ${s.drift.reason}`);
     for (const t of s.drift?.tables ?? []) details.push(`drift ${t.table}: ${t.missing} missing, ${t.extra} extra, ${t.different} different (pgcarve verify --service ${s.service} shows keys)`);
     if (details.length > 0) lines.push('', `${s.service}:`, ...details.map((d) => `  ${d}`));

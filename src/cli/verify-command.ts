@@ -6,6 +6,7 @@ import { isServiceName, SERVICES, type ServiceName } from '../router/service.js'
 import { describeDriftReport, hasDrift, incomplete } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { EXIT, type Command } from './command.js';
+import { OptionProblems } from './option-problems.js';
 
 /** A whole number option in [min, max]. */
 export function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -57,11 +58,13 @@ database unreachable) and no drift found elsewhere.`,
       },
       strict: true,
     });
-    const service = serviceOption(values.service);
-    const chunkSize = integerOption('chunk-size', values['chunk-size'], 500, 1, 100_000);
-    const pauseMs = integerOption('pause-ms', values['pause-ms'], 0, 0, 60_000);
-    const waitTimeout = integerOption('wait-timeout', values['wait-timeout'], 30, 0, 86_400);
-    const sampleKeys = integerOption('samples', values.samples, 5, 0, 1_000);
+    const problems = new OptionProblems();
+    const service = problems.take(() => serviceOption(values.service), undefined);
+    const chunkSize = problems.take(() => integerOption('chunk-size', values['chunk-size'], 500, 1, 100_000), 500);
+    const pauseMs = problems.take(() => integerOption('pause-ms', values['pause-ms'], 0, 0, 60_000), 0);
+    const waitTimeout = problems.take(() => integerOption('wait-timeout', values['wait-timeout'], 30, 0, 86_400), 30);
+    const sampleKeys = problems.take(() => integerOption('samples', values.samples, 5, 0, 1_000), 5);
+    problems.throwIfAny();
     const config = ctx.config();
     const report = await verifyDrift({
       legacyUrl: config.legacyUrl,

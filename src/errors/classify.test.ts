@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify, classifyKind } from './classify.js';
 import { PgcarveError } from './pgcarve-error.js';
+import { REMEDIES } from './remedy.js';
 
 describe('classify', () => {
   it.each([
@@ -28,6 +29,13 @@ describe('classify', () => {
     const wrapped = classify(cause, 'applying to user_db');
     expect(wrapped.message).toBe('applying to user_db: duplicate key');
     expect(wrapped.cause).toBe(cause);
+  });
+
+  it('drops a value the server quotes, and adds the remedy to a server text that has none', () => {
+    const typed = Object.assign(new Error('invalid input syntax for type integer: "12ab"'), { code: '22P02' });
+    expect(classify(typed, 'user_db.public.users (rows of legacy table users, key (id))').message).toBe('user_db.public.users (rows of legacy table users, key (id)): invalid input syntax for type integer: "…"');
+    const missing = Object.assign(new Error('relation "roles" does not exist'), { code: '42P01' });
+    expect(classify(missing, 'applying to user_db').message).toBe(`applying to user_db: relation "roles" does not exist: ${REMEDIES.table_missing}`);
   });
 
   it('leaves a PgcarveError as it is', () => {

@@ -1,4 +1,7 @@
 import { PgcarveError, type ErrorKind } from './pgcarve-error.js';
+import { DRIVER_REMEDY, REMEDIES } from './remedy.js';
+import { describeTlsFailure } from './tls-failure.js';
+import { withoutValues } from './without-values.js';
 
 /**
  * SQLSTATE (exact code, or class by its first two characters) → kind. Data, not conditions, in
@@ -45,6 +48,8 @@ interface DriverError {
 /** The kind of any error thrown by pg or the network; PgcarveErrors keep theirs. */
 export function classifyKind(error: unknown): ErrorKind {
   if (error instanceof PgcarveError) return error.kind;
+  // A certificate that does not verify is not retried: the URL or the server must change.
+  if (describeTlsFailure(error) !== undefined) return 'authentication';
   const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
   if (typeof code === 'string') {
     const errnoKind = ERRNO_KINDS[code];
@@ -59,11 +64,15 @@ export function classifyKind(error: unknown): ErrorKind {
 
 /**
  * Wraps any error as a PgcarveError, keeping it as `cause`. `context` says what pgcarve was doing
- * ("applying to document_db"); the driver's message follows it.
+ * ("applying to document_db"); the driver's message follows it, and for the kinds whose server
+ * text says nothing of what to do (a table missing, a privilege), the remedy.
  */
 export function classify(error: unknown, context: string): PgcarveError {
   if (error instanceof PgcarveError) return error;
+  const tls = describeTlsFailure(error);
+  if (tls !== undefined) return new PgcarveError('authentication', `${context}: ${tls}`, { cause: error });
   const kind = classifyKind(error);
-  const detail = error instanceof Error ? error.message : String(error);
-  return new PgcarveError(kind, `${context}: ${detail}`, { cause: error });
+  const detail = withoutValues(error instanceof Error ? error.message : String(error));
+  const remedy = DRIVER_REMEDY.has(kind) ? `: ${REMEDIES[kind]}` : '';
+  return new PgcarveError(kind, `${context}: ${detail}${remedy}`, { cause: error });
 }

@@ -10,8 +10,15 @@ export const ERROR_POLICY = {
   too_many_connections: 'transient',
   serialization_failure: 'transient',
   deadlock: 'transient',
-  /** The slot is still held by a consumer that is going away (or by another pgcarve: see HA). */
+  /**
+   * The slot is held by another consumer: one going away, or another pgcarve, in which case this
+   * one stands by (phase `standby`) and takes over when the slot is released.
+   */
   slot_in_use: 'transient',
+  /** A target's checkpoint moved under a writer session: another session of the same writer applied (see checkpoint.ts). */
+  target_fenced: 'transient',
+  /** A target did not take changes for longer than PGCARVE_TARGET_STALL_SECONDS: it falls behind alone. */
+  target_stalled: 'transient',
   // Stops the affected target (or command) with a message that says what to do.
   mapping_threw: 'operator',
   constraint_violation: 'operator',
@@ -22,10 +29,16 @@ export const ERROR_POLICY = {
   privilege: 'operator',
   authentication: 'operator',
   database_missing: 'operator',
+  /** A service database is not migrated, behind, or its tables differ from the migrations. */
+  schema_mismatch: 'operator',
   server_misconfigured: 'operator',
   slot_invalid: 'operator',
+  /** A target database lost pgcarve's checkpoint while pgcarve ran (recreated, schema dropped). */
+  target_state_lost: 'operator',
   bad_input: 'operator',
   configuration: 'operator',
+  /** The HTTP API's address is taken or not allowed (PGCARVE_HTTP_PORT, PGCARVE_HTTP_HOST). */
+  port_unavailable: 'operator',
   // A bug or a state pgcarve cannot reason about: stop and report everything.
   internal: 'fatal',
 } as const;

@@ -4,6 +4,7 @@ import { formatLsn, type Lsn } from '../lsn.js';
 import type { ServiceName } from '../router/service.js';
 import { safeMessage, type StatusView } from './status-view.js';
 import { parseSyncTimeout } from './sync-timeout.js';
+import { requireToken } from './bearer-token.js';
 
 /** Where one service stands against a fence. */
 export interface SyncService {
@@ -28,12 +29,17 @@ export interface ApiDeps {
   readonly fence: () => Promise<Lsn>;
   /** Waits (at most `timeoutMs`, less when `signal` aborts) until every service has applied `fence`. */
   readonly sync: (fence: Lsn, timeoutMs: number, signal: AbortSignal) => Promise<SyncOutcome>;
+  /** The bearer token of the writing endpoints (PGCARVE_HTTP_TOKEN); undefined turns them off. */
+  readonly token: string | undefined;
 }
 
 const SYNC_PARAMETERS = new Set(['timeout']);
 
 /**
  * GET /metrics, GET /status, POST /fence, GET /sync?timeout=SECONDS.
+ *
+ * /metrics and /status only read (names, counts, positions; no row value) and are open. /fence and
+ * /sync write a fence into the legacy WAL: they need the bearer token (see bearer-token.ts).
  *
  * /sync writes a fence and long-polls: 200 with the fence LSN once every service has applied it,
  * 504 with who is behind when the timeout passes (at once when a writer is stopped: it will not
@@ -59,12 +65,14 @@ export function mountApi(app: Express, deps: ApiDeps): void {
     }
   };
 
-  app.post('/fence', async (_req: Request, res: Response) => {
+  const writes = requireToken(deps.token);
+
+  app.post('/fence', writes, async (_req: Request, res: Response) => {
     const fence = await fenceOr503(res);
     if (fence !== undefined) res.json({ fenceLsn: formatLsn(fence) });
   });
 
-  app.get('/sync', async (req: Request, res: Response) => {
+  app.get('/sync', writes, async (req: Request, res: Response) => {
     const unknown = Object.keys(req.query).filter((k) => !SYNC_PARAMETERS.has(k));
     if (unknown.length > 0) {
       res.status(400).json({ error: `unknown query parameter ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: /sync takes only timeout=SECONDS` });

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
+import { PgcarveError } from '../errors/pgcarve-error.js';
 
 /** What the HTTP API reads; the composition root supplies it. */
 export interface HttpDeps {
@@ -25,18 +26,32 @@ export function createApp(deps: HttpDeps): Express {
   return app;
 }
 
-/** Listens on `port` (0 = any free port). Resolves with the server and the port it got. */
-export async function listen(app: Express, port: number, host = '0.0.0.0'): Promise<{ readonly server: Server; readonly port: number }> {
+/** Why the HTTP port could not be had, for the operator: which address, which keys to change. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as { code?: unknown }).code;
+  const where = `${host}:${port}`;
+  const keys = 'PGCARVE_HTTP_PORT (or PGCARVE_HTTP_HOST)';
+  if (code === 'EADDRINUSE') return new PgcarveError('port_unavailable', `the HTTP port ${where} is already in use (another pgcarve, or another program): stop it, or set ${keys} to a free port`, { cause: error });
+  if (code === 'EACCES') return new PgcarveError('port_unavailable', `may not listen on ${where} (ports below 1024 need privileges): set ${keys} to a port from 1024 up`, { cause: error });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new PgcarveError('port_unavailable', `cannot listen on ${where}: ${host} is not an address of this machine; set PGCARVE_HTTP_HOST to one (127.0.0.1, 0.0.0.0)`, { cause: error });
+  return error;
+}
+
+/**
+ * Listens on `port` (0 = any free port). Resolves with the server and the port it got; rejects
+ * with a `port_unavailable` PgcarveError that names the address and the key to change.
+ */
+export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<{ readonly server: Server; readonly port: number }> {
   return await new Promise((resolve, reject) => {
     const server = app.listen(port, host, (error?: Error) => {
       if (error) {
-        reject(error);
+        reject(listenError(error, host, port));
         return;
       }
       const address = server.address();
       resolve({ server, port: typeof address === 'object' && address ? address.port : port });
     });
-    server.on('error', reject);
+    server.on('error', (error) => reject(listenError(error, host, port)));
   });
 }
 

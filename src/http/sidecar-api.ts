@@ -30,7 +30,7 @@ export function sidecarApi(parts: SidecarApiParts): ApiDeps {
       const targets = new Map<ServiceName, TargetState | Error>();
       await Promise.all(
         snapshot.services.map(async ({ service }) => {
-          targets.set(service, await readTargetState(config.serviceUrls[service], config.slot).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+          targets.set(service, await readTargetState(config.serviceUrls[service], config.slot, service).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
         }),
       );
       return buildStatus({
@@ -41,11 +41,13 @@ export function sidecarApi(parts: SidecarApiParts): ApiDeps {
         ...(poller.latest ? { slotHealth: poller.latest } : {}),
         targets,
         ...(parts.verifier?.last ? { drift: parts.verifier.last } : {}),
+        legacyWritesAfterCutover: (service) => metrics.legacyWritesAfterCutover(service),
         ...(parts.reverse ? { reverse: parts.reverse.snapshot() } : {}),
         excludedTables: snapshot.excludedTables,
       });
     },
     fence: () => emitFence(config.legacyUrl),
+    token: config.httpToken,
     sync: (fence, timeoutMs, signal) => syncWithSidecar(parts, fence, timeoutMs, signal),
   };
 }

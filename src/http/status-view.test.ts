@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn } from '../lsn.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
-import { buildStatus, safeMessage } from './status-view.js';
+import { buildStatus, safeMessage, withSidecarView } from './status-view.js';
 import type { TargetState } from './target-state.js';
 
 describe('status view', () => {
@@ -38,8 +38,8 @@ describe('status view', () => {
         safeWalSizeBytes: Number.POSITIVE_INFINITY,
       },
       targets: new Map<ServiceName, TargetState | Error>([
-        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, direction: 'forward' }],
-        ['document_db', { checkpoint: parseLsn('1/40'), lastCommitTime: null, backfill: [], cutOverAt: null, direction: 'forward' }],
+        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null, direction: 'forward' }],
+        ['document_db', { checkpoint: parseLsn('1/40'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null, direction: 'forward' }],
         ['scraper_db', new Error('connection refused')],
       ]),
       excludedTables: [],
@@ -56,8 +56,8 @@ describe('status view', () => {
       slot: 'pgcarve',
       publication: 'pgcarve',
       targets: new Map<ServiceName, TargetState | Error>([
-        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: '2026-12-01T07:00:00Z', direction: 'cut over: reverse' }],
-        ['document_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, direction: 'rolled back' }],
+        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: '2026-12-01T07:00:00Z', sealLsn: '0/100', direction: 'cut over: reverse' }],
+        ['document_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null, direction: 'rolled back' }],
       ]),
       reverse: [
         {
@@ -77,5 +77,16 @@ describe('status view', () => {
     });
     expect(byService.get('document_db')).toMatchObject({ direction: 'rolled back', reverse: null });
     expect(byService.get('freezone_db')).toMatchObject({ direction: null, reverse: null });
+  });
+});
+
+describe('pgcarve status with the sidecar answering', () => {
+  it('keeps the unrouted tables it read from the legacy database just now over the sidecar’s older list', () => {
+    const base = { slot: 'pgcarve', publication: 'pgcarve', targets: new Map(), excludedTables: [] };
+    const fromDatabases = buildStatus({ ...base, unroutedTables: ['created_a_moment_ago'] });
+    const sidecar = buildStatus({ ...base, unroutedTables: [] });
+    expect(withSidecarView(fromDatabases, sidecar).unroutedTables).toEqual(['created_a_moment_ago']);
+    const unreadable = buildStatus(base);
+    expect(withSidecarView(unreadable, buildStatus({ ...base, unroutedTables: ['seen_by_sidecar'] })).unroutedTables).toEqual(['seen_by_sidecar']);
   });
 });

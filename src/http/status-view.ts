@@ -1,4 +1,5 @@
 import { redactText } from '../config/redact.js';
+import { withoutValues } from '../errors/without-values.js';
 import { formatLsn, lsnDistance, type Lsn } from '../lsn.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import type { ReverseProgress } from '../reverse/reverse-stream.js';
@@ -53,17 +54,30 @@ export interface ServiceStatus {
   readonly lastAppliedCommitTime: string | null;
   /** When `pgcarve cutover` cut the service over: its database is the source of truth since. */
   readonly cutOverAt: string | null;
+  /** The LSN of the cutover seal: legacy changes committed after it are not applied to the service. */
+  readonly sealLsn: string | null;
+  /**
+   * Legacy changes held back by the seal since the sidecar started, per legacy table, with the
+   * commit LSN of the last one (null when the sidecar did not answer).
+   */
+  readonly legacyWritesAfterCutover: readonly LegacyWritesAfterCutover[] | null;
   /** `forward`, `cut over: reverse` (the service writes; its changes go back to legacy) or `rolled back`. */
   readonly direction: TargetState['direction'] | null;
   /** The reverse stream of a cut-over service, as the running sidecar sees it (null otherwise). */
   readonly reverse: ReverseStatus | null;
   readonly lagBytes: number | null;
   readonly lagSeconds: number | null;
-  readonly writer: { readonly state: 'starting' | 'running' | 'stopped' | 'unknown'; readonly errorKind: string | null; readonly error: string | null };
+  readonly writer: { readonly state: 'starting' | 'running' | 'behind' | 'stopped' | 'unknown'; readonly errorKind: string | null; readonly error: string | null };
   readonly backfill: readonly BackfillTableState[] | null;
   readonly drift: DriftStatus | null;
   /** Why the service database could not be read. */
   readonly databaseError: string | null;
+}
+
+export interface LegacyWritesAfterCutover {
+  readonly table: string;
+  readonly changes: number;
+  readonly lastLsn: string;
 }
 
 /** A reverse stream: applied position in the service database's WAL, lag, state and its error. */
@@ -95,6 +109,8 @@ export interface StatusParts {
   readonly legacyError?: Error;
   readonly targets: ReadonlyMap<ServiceName, TargetState | Error>;
   readonly drift?: DriftReport;
+  /** The running sidecar's held changes per service (PgcarveMetrics.legacyWritesAfterCutover). */
+  readonly legacyWritesAfterCutover?: (service: ServiceName) => readonly LegacyWritesAfterCutover[];
   readonly reverse?: readonly ReverseProgress[];
   readonly unroutedTables?: readonly string[];
   readonly excludedTables: readonly { readonly table: string; readonly reason: string }[];
@@ -107,7 +123,7 @@ const lsn = (value: Lsn | undefined): string | null => (value === undefined ? nu
  * keep the message, drop the value. Connection strings are redacted.
  */
 export function safeMessage(text: string): string {
-  return redactText(text).replace(/((?:for type|for enum) [^:]{1,80}: )"(?:[^"]|"")*"/g, '$1"…"');
+  return withoutValues(redactText(text));
 }
 
 export function driftStatus(drift: ServiceDrift, finishedAt: string): DriftStatus {
@@ -160,6 +176,8 @@ export function buildStatus(parts: StatusParts): StatusView {
         checkpointLsn: lsn(state?.checkpoint),
         lastAppliedCommitTime: state?.lastCommitTime ?? null,
         cutOverAt: state?.cutOverAt ?? null,
+        sealLsn: state?.sealLsn ?? null,
+        legacyWritesAfterCutover: parts.legacyWritesAfterCutover?.(service) ?? null,
         direction: state?.direction ?? null,
         reverse: reverseStatus(parts.reverse?.find((r) => r.service === service)),
         lagBytes: progress?.lagBytes ?? dbLag ?? null,
@@ -167,8 +185,8 @@ export function buildStatus(parts: StatusParts): StatusView {
         writer: progress
           ? {
               state: progress.state.kind,
-              errorKind: progress.state.kind === 'stopped' ? progress.state.error.kind : null,
-              error: progress.state.kind === 'stopped' ? safeMessage(progress.state.error.message) : null,
+              errorKind: progress.state.kind === 'stopped' || progress.state.kind === 'behind' ? progress.state.error.kind : null,
+              error: progress.state.kind === 'stopped' || progress.state.kind === 'behind' ? safeMessage(progress.state.error.message) : null,
             }
           : { state: 'unknown', errorKind: null, error: null },
         backfill: state?.backfill ?? null,
@@ -190,11 +208,12 @@ export function withSidecarView(fromDatabases: StatusView, sidecar: StatusView):
     ...fromDatabases,
     sidecar: { ...sidecar.sidecar, reachable: true },
     acknowledgedLsn: sidecar.acknowledgedLsn,
-    unroutedTables: sidecar.unroutedTables ?? fromDatabases.unroutedTables,
+    // Read just now from the legacy database: fresher than the sidecar's last poll.
+    unroutedTables: fromDatabases.unroutedTables ?? sidecar.unroutedTables,
     services: fromDatabases.services.map((db) => {
       const live = sidecar.services.find((s) => s.service === db.service);
       if (!live) return db;
-      return { ...db, appliedLsn: live.appliedLsn, lagBytes: live.lagBytes, lagSeconds: live.lagSeconds, writer: live.writer, drift: live.drift, reverse: live.reverse };
+      return { ...db, appliedLsn: live.appliedLsn, lagBytes: live.lagBytes, lagSeconds: live.lagSeconds, writer: live.writer, drift: live.drift, legacyWritesAfterCutover: live.legacyWritesAfterCutover ?? null, reverse: live.reverse };
     }),
   };
 }

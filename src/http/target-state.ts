@@ -1,13 +1,18 @@
 import pg from 'pg';
 import { readBackfillStates } from '../backfill/backfill-state.js';
-import { readCutOver } from '../cutover/cutover-marker.js';
+import { readSeal } from '../cutover/cutover-marker.js';
+import { liveRepairs } from '../cutover/repair-liveness.js';
+import { SERVICE_URL_KEYS } from '../config/config.js';
 import { classify } from '../errors/classify.js';
-import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
+import { connectionFailure } from '../errors/connection-failure.js';
+import type { ServiceName } from '../router/service.js';
+import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { describeDirection, readDirection } from '../reverse/service-direction.js';
 
 /** One row of pgcarve.backfill: a legacy table's backfill into this service database. */
 export interface BackfillTableState {
   readonly table: string;
+  /** The backfill state (backfill-state.ts), or `repair-interrupted`: `repairing` with no pgcarve backfill running. */
   readonly state: string;
   readonly rowsCopied: number;
   readonly rowsEstimated: number | null;
@@ -23,6 +28,8 @@ export interface TargetState {
   readonly backfill: readonly BackfillTableState[];
   /** When `pgcarve cutover` cut the service over (ISO 8601 UTC), or null. */
   readonly cutOverAt: string | null;
+  /** The LSN of its cutover seal ('X/Y'), or null. */
+  readonly sealLsn: string | null;
   /** Which way its rows flow (pgcarve.cutover and its rolled_back_at). */
   readonly direction: ReturnType<typeof describeDirection>;
 }
@@ -30,28 +37,32 @@ export interface TargetState {
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /** Reads the checkpoint and the backfill states from a service database, on a short-lived connection. */
-export async function readTargetState(url: string, slot: string): Promise<TargetState> {
+export async function readTargetState(url: string, slot: string, service?: ServiceName): Promise<TargetState> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
   client.on('error', () => undefined);
   try {
-    await client.connect();
+    await client.connect().catch((error: unknown) => {
+      throw service ? connectionFailure(error, { key: SERVICE_URL_KEYS[service], url, label: service, missingDatabase: 'run `pgcarve migrate`' }) : error;
+    });
     const checkpoint = await client.query<{ lsn: string; commit_time: string | null }>(
       `SELECT lsn::text AS lsn, to_char(commit_time AT TIME ZONE 'UTC', ${ISO}) AS commit_time FROM pgcarve.checkpoint WHERE slot = $1`,
       [slot],
     );
     // The backfill's own reader, so status shows each table as `run` interprets its state.
     const backfill = await readBackfillStates(client, slot);
-    const cutOverAt = await readCutOver(client, slot);
+    const seal = await readSeal(client, slot);
     const direction = describeDirection(await readDirection(client, slot));
+    const live = await liveRepairs(client, slot, backfill.filter((b) => b.kind === 'repairing').map((b) => b.table));
     const row = checkpoint.rows[0];
     return {
-      cutOverAt: cutOverAt ?? null,
+      cutOverAt: seal?.at ?? null,
+      sealLsn: seal ? formatLsn(seal.fenceLsn) : null,
       direction,
       checkpoint: row ? parseLsn(row.lsn) : ZERO_LSN,
       lastCommitTime: row?.commit_time ?? null,
       backfill: backfill.map((b) => ({
         table: b.table,
-        state: b.kind,
+        state: b.kind === 'repairing' && !live.has(b.table) ? 'repair-interrupted' : b.kind,
         rowsCopied: b.rowsCopied,
         rowsEstimated: b.rowsEstimated ?? null,
         updatedAt: b.updatedAt.toISOString(),

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BackfillObserver } from '../backfill/backfill-observer.js';
+import type { SealObserver } from '../cutover/sealed-writes.js';
+import { formatLsn, type Lsn } from '../lsn.js';
 import { ERROR_KINDS } from '../errors/pgcarve-error.js';
 import type { PgcarveError } from '../errors/pgcarve-error.js';
 import type { ReverseObserver, ReverseProgress, ReverseState } from '../reverse/reverse-stream.js';
@@ -13,7 +15,7 @@ import { WAL_STATUSES, type SlotHealth } from './slot-health.js';
 export const METRIC_PREFIX = 'pgcarve_';
 
 const SOURCE_OPS: readonly SourceOp[] = ['insert', 'update', 'delete', 'truncate'];
-const WRITER_STATES = ['running', 'stopped'] as const;
+const WRITER_STATES = ['running', 'behind', 'stopped'] as const;
 const REVERSE_STATES: readonly ReverseState['kind'][] = ['starting', 'streaming', 'reconnecting', 'stopped'];
 
 /** What the gauges read at scrape time. */
@@ -41,7 +43,7 @@ export interface PgcarveMetricsOptions {
  * are never stale. Labelled counters are created at 0 for every known label set, so that rate()
  * and increase() see the first increment.
  */
-export class PgcarveMetrics implements WriterObserver, DriftObserver, ReverseObserver {
+export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserver, ReverseObserver {
   readonly registry = new Registry();
   /** The backfill's observer (a separate object: its stateChanged is not the writers'). */
   readonly backfill: BackfillObserver;
@@ -56,6 +58,9 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, ReverseObs
   private readonly driftChecked: Counter<'service' | 'table'>;
   private readonly backfillRows: Counter<'service' | 'table'>;
   private readonly backfillRatio: Gauge<'service' | 'table'>;
+  private readonly sealedWrites: Counter<'service' | 'table'>;
+  /** Per service and legacy table: changes held by the seal, and the commit LSN of the last one. */
+  private readonly sealedTally = new Map<ServiceName, Map<string, { changes: number; lastLsn: Lsn }>>();
   private readonly reverseTransactions: Counter<'service'>;
   private readonly reverseChanges: Counter<'service'>;
   private readonly reverseErrors: Counter<'service' | 'kind'>;
@@ -175,6 +180,13 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, ReverseObs
     this.backfillRows = new Counter({ name: `${METRIC_PREFIX}backfill_rows_total`, help: 'Rows copied by the backfill, by service and table.', labelNames: ['service', 'table'], registers });
     this.backfillRatio = new Gauge({ name: `${METRIC_PREFIX}backfill_progress_ratio`, help: 'Backfill progress of a table: rows copied over rows estimated (0 to 1).', labelNames: ['service', 'table'], registers });
 
+    this.sealedWrites = new Counter({
+      name: `${METRIC_PREFIX}legacy_writes_after_cutover_total`,
+      help: 'Legacy changes to a table feeding a cut-over service, committed after its cutover seal: never applied to the service (find and stop the writer).',
+      labelNames: ['service', 'table'],
+      registers,
+    });
+
     for (const service of SERVICES) {
       this.transactions.inc({ service }, 0);
       this.batchDuration.zero({ service });
@@ -200,6 +212,11 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, ReverseObs
         this.driftChecked.inc({ service, table }, 0);
       }
     }
+  }
+
+  /** Legacy tables feeding each service: their legacy_writes_after_cutover_total exists at 0. */
+  bindLegacyTables(sourcesByService: ReadonlyMap<ServiceName, readonly string[]>): void {
+    for (const [service, tables] of sourcesByService) for (const table of tables) this.sealedWrites.inc({ service, table }, 0);
   }
 
   /** The exposition text for /metrics. */
@@ -251,6 +268,26 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, ReverseObs
   backfillProgress(service: ServiceName, table: string, rowsDone: number, rowsEstimated: number): void {
     const ratio = rowsEstimated > 0 ? Math.min(1, rowsDone / rowsEstimated) : rowsEstimated === 0 ? 1 : 0;
     this.backfillRatio.set({ service, table }, ratio);
+  }
+
+  // SealObserver
+
+  legacyWriteAfterCutover(service: ServiceName, table: string, finalLsn: Lsn): void {
+    this.sealedWrites.inc({ service, table });
+    let tables = this.sealedTally.get(service);
+    if (!tables) this.sealedTally.set(service, (tables = new Map()));
+    const entry = tables.get(table);
+    if (entry) {
+      entry.changes += 1;
+      if (finalLsn > entry.lastLsn) entry.lastLsn = finalLsn;
+    } else tables.set(table, { changes: 1, lastLsn: finalLsn });
+  }
+
+  /** What /status shows: the held changes of `service` since this process started, per legacy table. */
+  legacyWritesAfterCutover(service: ServiceName): readonly { readonly table: string; readonly changes: number; readonly lastLsn: string }[] {
+    return [...(this.sealedTally.get(service) ?? new Map<string, { changes: number; lastLsn: Lsn }>())]
+      .map(([table, e]) => ({ table, changes: e.changes, lastLsn: formatLsn(e.lastLsn) }))
+      .sort((a, b) => a.table.localeCompare(b.table));
   }
 
   // DriftObserver

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import type { Logger } from '../log.js';
 import type { Lsn } from '../lsn.js';
+import { readPublicTables } from '../source/public-tables.js';
 import { readSlotHealth, type SlotHealth } from './slot-health.js';
 
 export interface SourcePollerOptions {
@@ -14,12 +15,15 @@ export interface SourcePollerOptions {
    * sidecar takes it as the source position that lag in bytes is measured from.
    */
   readonly onSourceLsn: (lsn: Lsn) => void;
+  /** Receives the tables of the legacy schema public at every reading (a table created later must show as unrouted). */
+  readonly onTables?: (tables: readonly string[]) => void;
   readonly log: Logger;
 }
 
 /**
- * Polls the legacy server on its own connection: its current WAL position and the state of the
- * slot (retained WAL, wal_status, safe_wal_size), for the metrics and /status.
+ * Polls the legacy server on its own connection: its current WAL position, the state of the
+ * slot (retained WAL, wal_status, safe_wal_size) and the tables of schema public, for the metrics
+ * and /status.
  *
  * The position it hands on is the one read one poll earlier. A healthy stream learns the WAL end
  * from keepalives within about a second, so a position two seconds old is always covered when the
@@ -63,6 +67,7 @@ export class SourcePoller {
         this.client = client;
       }
       const health = await readSlotHealth(this.client, this.options.slot);
+      if (this.options.onTables) this.options.onTables(await readPublicTables(this.client));
       if (this.previousLsn !== undefined) this.options.onSourceLsn(this.previousLsn);
       this.previousLsn = health.currentLsn;
       this.latestValue = health;

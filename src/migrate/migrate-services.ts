@@ -1,17 +1,18 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { SERVICE_SCHEMAS, migrationsFolder } from '../../mappings/services.js';
 import type { ServiceName } from '../router/service.js';
+import { SERVICE_URL_KEYS } from '../config/config.js';
 import { classify } from '../errors/classify.js';
+import { connectionFailure } from '../errors/connection-failure.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { redactUrl } from '../config/redact.js';
 import { ensureStateTables } from '../targets/state-tables.js';
+import { recreateTables } from './recreate-tables.js';
+import { appliedMigrations, checkSchema, MIGRATIONS_TABLE, schemaOf, schemaProblems, STATE_SCHEMA } from './schema-check.js';
 
-/** Where pgcarve keeps its own state in every target database (checkpoints, backfill, migrations). */
-export const STATE_SCHEMA = 'pgcarve';
-const MIGRATIONS_TABLE = '__drizzle_migrations';
+export { STATE_SCHEMA };
 /** Serialises concurrent `pgcarve migrate` runs on one database (any fixed 64-bit number). */
 const MIGRATE_LOCK_KEY = 7_248_913_001;
 
@@ -21,6 +22,11 @@ export interface ServiceMigrationReport {
   readonly databaseCreated: boolean;
   readonly migrationsApplied: number;
   readonly migrationsTotal: number;
+  /** What differs from the drizzle schema after migrating (a table or column dropped by hand); empty when it matches. */
+  readonly schemaProblems: readonly string[];
+  /** Tables dropped after their migration ran, recreated (empty) from the migrations. */
+  readonly tablesRecreated: readonly string[];
+  /** Every migration applied and the schema matches. */
   readonly atLatest: boolean;
 }
 
@@ -35,13 +41,13 @@ function maintenanceUrl(url: string): string {
 }
 
 /** Creates the database when it does not exist. Safe when several run at once. Returns whether it created it. */
-export async function ensureDatabase(url: string): Promise<boolean> {
+export async function ensureDatabase(url: string, key = 'the service URL'): Promise<boolean> {
   const name = databaseName(url);
   const client = new pg.Client({ connectionString: maintenanceUrl(url), connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
   } catch (error) {
-    throw classify(error, `cannot connect to the maintenance database of ${redactUrl(url)} to create ${name}; check the host, port and credentials`);
+    throw connectionFailure(error, { key, url: maintenanceUrl(url), label: `the server of ${name} (through its database "postgres", to create ${name})`, missingDatabase: `migrate connects to "postgres" to create ${name}: create ${name} by hand (CREATE DATABASE ${name}) and run migrate again` });
   }
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -66,23 +72,24 @@ export async function ensureDatabase(url: string): Promise<boolean> {
 /**
  * Brings one service database to the latest migration: creates it if missing, then applies the
  * drizzle-kit migrations under a session advisory lock, so two concurrent runs apply each
- * migration once. Idempotent.
+ * migration once. Idempotent. Then checks that every table and column of the drizzle schema is
+ * really there (a table dropped by hand is not hidden behind "already at the latest migration").
  */
 export async function migrateService(service: ServiceName, url: string): Promise<ServiceMigrationReport> {
   const entry = SERVICE_SCHEMAS.find((s) => s.service === service);
   if (!entry) throw new PgcarveError('internal', `no schema for service ${service}`);
   const folder = migrationsFolder(entry.folder);
-  const migrations = readMigrationFiles({ migrationsFolder: folder });
-  const databaseCreated = await ensureDatabase(url);
+  const key = SERVICE_URL_KEYS[service];
+  const databaseCreated = await ensureDatabase(url, key);
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
   } catch (error) {
-    throw classify(error, `cannot connect to ${service} at ${redactUrl(url)}`);
+    throw connectionFailure(error, { key, url, label: service });
   }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK_KEY]);
-    const before = await appliedCount(client);
+    const before = await appliedMigrations(client);
     try {
       await migrate(drizzle(client), { migrationsFolder: folder, migrationsSchema: STATE_SCHEMA, migrationsTable: MIGRATIONS_TABLE });
     } catch (error) {
@@ -93,14 +100,26 @@ export async function migrateService(service: ServiceName, url: string): Promise
       throw classify((error as { cause?: unknown }).cause ?? error, `applying migrations to ${service}`);
     }
     await ensureStateTables(client);
-    const after = await appliedCount(client);
+    const after = await appliedMigrations(client);
+    let check = await checkSchema(client, service);
+    let tablesRecreated: readonly string[] = [];
+    if (check.missingTables.length > 0 && check.migrationsApplied === check.migrationsTotal) {
+      const names = check.missingTables.map((t) => t.replace(/^public\./, ''));
+      if (await recreateTables(client, folder, names)) {
+        tablesRecreated = check.missingTables;
+        check = await checkSchema(client, service);
+      }
+    }
+    const problems = schemaProblems(check);
     return {
       service,
       database: databaseName(url),
       databaseCreated,
       migrationsApplied: after - before,
-      migrationsTotal: migrations.length,
-      atLatest: after === migrations.length,
+      migrationsTotal: schemaOf(service).migrationsTotal,
+      schemaProblems: problems,
+      tablesRecreated,
+      atLatest: problems.length === 0,
     };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK_KEY]).catch(() => undefined);
@@ -108,15 +127,6 @@ export async function migrateService(service: ServiceName, url: string): Promise
   }
 }
 
-async function appliedCount(client: pg.Client): Promise<number> {
-  const result = await client.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM pg_tables WHERE schemaname = $1 AND tablename = $2`,
-    [STATE_SCHEMA, MIGRATIONS_TABLE],
-  );
-  if (result.rows[0]?.n === '0') return 0;
-  const applied = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${STATE_SCHEMA}.${MIGRATIONS_TABLE}`);
-  return Number(applied.rows[0]?.n ?? 0);
-}
 
 /** Migrates every service; services fail independently and all are reported. */
 export async function migrateAll(urls: Readonly<Record<ServiceName, string>>): Promise<readonly (ServiceMigrationReport | { readonly service: ServiceName; readonly error: PgcarveError })[]> {

@@ -29,12 +29,6 @@ export async function readDirection(client: pg.ClientBase, slot: string): Promis
   return row.back === null ? { kind: 'cut-over', cutOverAt: row.cut } : { kind: 'rolled-back', cutOverAt: row.cut, rolledBackAt: row.back };
 }
 
-/** Lifts the seal: `rolled_back_at` is set (once; repeating keeps the first time). */
-export async function liftSeal(client: pg.ClientBase, slot: string): Promise<void> {
-  await client.query('ALTER TABLE pgcarve.cutover ADD COLUMN IF NOT EXISTS rolled_back_at timestamptz');
-  await client.query('UPDATE pgcarve.cutover SET rolled_back_at = coalesce(rolled_back_at, now()) WHERE slot = $1', [slot]);
-}
-
 /** As `pgcarve status` shows it. */
 export function describeDirection(direction: ServiceDirection): 'forward' | 'cut over: reverse' | 'rolled back' {
   return direction.kind === 'forward' ? 'forward' : direction.kind === 'cut-over' ? 'cut over: reverse' : 'rolled back';

@@ -7,7 +7,8 @@ import { removeReverse } from '../reverse/prepare-reverse.js';
 import { readReverseCheckpoint } from '../reverse/reverse-checkpoint.js';
 import { emitReverseFence, waitForReverseFence } from '../reverse/reverse-fence.js';
 import { reverseNames } from '../reverse/reverse-names.js';
-import { liftSeal, readDirection, type ServiceDirection } from '../reverse/service-direction.js';
+import { liftSeal } from '../cutover/seal-transaction.js';
+import { readDirection, type ServiceDirection } from '../reverse/service-direction.js';
 import type { RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
@@ -67,8 +68,9 @@ type Outcome = { readonly ok: boolean; readonly detail: string; readonly skipped
  * 5. sequences: every legacy sequence of its tables is set past the largest key, so the legacy
  *    application's inserts do not collide with rows the service created;
  * 6. still-stopped: a third fence, applied, and still no change since the first;
- * 7. unseal: pgcarve.cutover.rolled_back_at is set: the forward path applies legacy changes to
- *    the service database again, and drift checks include it;
+ * 7. unseal: the seal is lifted (cutover/seal-transaction.ts: a lift message the sidecar applies,
+ *    then pgcarve.cutover.rolled_back_at): the forward path applies legacy changes committed after
+ *    the lift to the service database again, and drift checks include it;
  * 8. remove: the reverse slot and publication are dropped (the sidecar stops the stream first).
  * Every step is safe to repeat; run it again after fixing what a step reported.
  */
@@ -175,8 +177,9 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
   });
   await run('unseal', async () => {
     if (unsealed()) return already('the seal is lifted');
-    await withClient(config.serviceUrls[service], (client) => liftSeal(client, config.slot));
-    return { ok: true, detail: `pgcarve.cutover.rolled_back_at is set: the forward path applies legacy changes to ${service} again and drift checks include it` };
+    const lifted = await liftSeal({ legacyUrl: config.legacyUrl, serviceUrls: config.serviceUrls, slot: config.slot, service, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+    if (lifted.kind === 'not-applied') return { ok: false, detail: `the seal lift at ${formatLsn(lifted.liftLsn)} was not applied: ${lifted.reason}` };
+    return { ok: true, detail: `seal lifted at ${formatLsn(lifted.liftLsn)} and pgcarve.cutover.rolled_back_at set: the forward path applies legacy changes to ${service} again and drift checks include it` };
   });
   await run('remove', async () => {
     await removeReverse(config, service);

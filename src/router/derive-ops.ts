@@ -36,8 +36,9 @@ export function sourceKeyOf(routed: RoutedTable, row: SourceRow): SourceKey {
   const key: Record<string, TextValue> = {};
   for (const column of routed.mapping.sourceKey) {
     const value = row[column];
-    if (value === undefined) {
-      throw new PgcarveError('no_replica_identity', `legacy table ${routed.mapping.source}: key column ${column} was not sent; give the table a primary key on (${routed.mapping.sourceKey.join(', ')}) or set REPLICA IDENTITY FULL`);
+    // NULL is no key either: a delete or update by it would silently match nothing.
+    if (value === undefined || value === null) {
+      throw new PgcarveError('no_replica_identity', `legacy table ${routed.mapping.source}: key column ${column} was ${value === null ? 'NULL' : 'not sent'}; give the table a primary key on (${routed.mapping.sourceKey.join(', ')}) or set REPLICA IDENTITY FULL`);
     }
     key[column] = value;
   }

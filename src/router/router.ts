@@ -9,23 +9,41 @@ import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-eve
 import type { TargetOp } from '../targets/target-op.js';
 import type { WriterItem } from '../targets/writer-input.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
+import { RelationMemory } from './relation-memory.js';
 import type { SourceRow, SourceValue } from './mapping.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
+import { applySealMessage, holdSealed, NO_SEALS, SEAL_PREFIX, type SealedChange, type ServiceSeals } from './seals.js';
 import { SERVICES, type ServiceName } from './service.js';
 
 /** The prefix of pgcarve's fence messages (pg_logical_emit_message). */
 export const FENCE_PREFIX = 'pgcarve.fence';
 
-/** Where the router delivers; a returned promise means "wait before sending more" (backpressure). */
+/**
+ * Where the router delivers, for one stream round; a returned promise means "wait before sending
+ * more" (backpressure). `accepting` is false for a writer that is not in the round (stopped,
+ * behind): it gets begin and commit only, to keep its lag in seconds growing. `skips` is true for a
+ * source transaction that writer already has: no ops are derived for it.
+ */
 export interface WriterPort {
   readonly service: ServiceName;
   readonly accepting: boolean;
+  skips(finalLsn: Lsn): boolean;
   push(item: WriterItem): Promise<void> | undefined;
+}
+
+/** Thrown by a router whose round has ended, at its first step after that (see Router). */
+export class RoundEnded extends Error {
+  override readonly name = 'RoundEnded';
+  constructor() {
+    super('the stream round ended');
+  }
 }
 
 interface KnownRelation {
   readonly event: RelationEvent;
   readonly routed: RoutedTable | undefined;
+  /** Set when the changes of this relation must stop the services `routed` feeds (relation-memory.ts). */
+  readonly problem: PgcarveError | undefined;
   readonly columnSet: ReadonlySet<string>;
 }
 
@@ -38,6 +56,11 @@ const PG_EPOCH_MS = 946_684_800_000;
  * Turns decoded pgoutput events into each service's writer items: source transactions in commit
  * order, each change routed through its legacy table's mapping. Every transaction reaches every
  * writer (begin … commit) so that all positions follow the source; ops go only where they belong.
+ *
+ * One router serves one stream round, and is thrown away with it. Once `round` aborts, every call
+ * still in progress (typically one waiting on a full writer queue) throws RoundEnded at its next
+ * step instead of delivering anything: an old round's commit can never reach a new round's writers
+ * (which it holds no reference to anyway) nor end a transaction in its own writers' queues.
  */
 export class Router {
   private readonly relations = new Map<number, KnownRelation>();
@@ -50,10 +73,13 @@ export class Router {
   /** The commit LSN of the transaction in progress, and the backfill floors it is compared with. */
   private finalLsn: Lsn | undefined;
   private floors: BackfillFloors = NO_FLOORS;
-  /** Services that must not get the ops being derived (the table is below its floor there). */
-  private held: ReadonlySet<ServiceName> = new Set();
+  /** Services that get the ops being derived (accepting, not skipping, not below a floor, not sealed). */
+  private targets: ReadonlySet<ServiceName> = new Set();
+  private seals: ServiceSeals = NO_SEALS;
+  private onSealed: SealedChange | undefined;
+  private onSeals: ((seals: ServiceSeals) => void) | undefined;
   private readonly sink: OpSink = (service, op) => {
-    if (this.held.has(service)) return;
+    if (!this.targets.has(service)) return;
     const buffer = this.buffers.get(service);
     if (buffer) buffer.push(op);
   };
@@ -62,9 +88,17 @@ export class Router {
     private readonly routing: RoutingTable,
     writers: readonly WriterPort[],
     private readonly log: Logger,
+    private readonly round: AbortSignal = new AbortController().signal,
+    /** Relation OIDs routed so far: pass one that outlives the round, so a rename between rounds is seen. */
+    private readonly memory: RelationMemory = new RelationMemory(routing),
   ) {
     this.writers = new Map(writers.map((w) => [w.service, w]));
     for (const service of SERVICES) this.buffers.set(service, []);
+  }
+
+  /** Legacy tables whose changes arrived although no mapping reads them. */
+  get unroutedTables(): readonly string[] {
+    return this.memory.unrouted;
   }
 
   /** True between a begin and its commit. */
@@ -72,16 +106,8 @@ export class Router {
     return this.inTransaction;
   }
 
-  /** A fresh stream starts: relation messages will be sent again. */
-  reset(): void {
-    this.relations.clear();
-    this.inTransaction = false;
-    this.fence = false;
-    this.fromReverse = false;
-    for (const buffer of this.buffers.values()) buffer.length = 0;
-  }
-
   async handle(event: PgoutputEvent): Promise<void> {
+    this.live();
     if (this.fromReverse && (event.kind === 'insert' || event.kind === 'update' || event.kind === 'delete' || event.kind === 'truncate' || event.kind === 'message')) return;
     switch (event.kind) {
       case 'begin':
@@ -103,7 +129,7 @@ export class Router {
         const known = this.relation(event.relationId);
         if (!known.routed) return;
         const row = this.row(known, event.newTuple);
-        await this.derive(known.routed, () => deriveUpsert(this.routing, known.routed as RoutedTable, row, undefined, 'insert', this.sink));
+        await this.derive(known.routed, () => deriveUpsert(this.routing, known.routed as RoutedTable, row, undefined, 'insert', this.sink), known.problem);
         return;
       }
       case 'update': {
@@ -114,7 +140,7 @@ export class Router {
         const old = oldTuple ? tupleToRecord(oldTuple, known.event.columns) : undefined;
         const fresh = tupleToRecord(event.newTuple, known.event.columns);
         const row = this.guard(known, event.oldTuple && old ? fillUnchanged(fresh, old) : fresh);
-        await this.derive(routed, () => deriveUpsert(this.routing, routed, row, sourceKeyOf(routed, old ?? fresh), 'update', this.sink));
+        await this.derive(routed, () => deriveUpsert(this.routing, routed, row, sourceKeyOf(routed, old ?? fresh), 'update', this.sink), known.problem);
         return;
       }
       case 'delete': {
@@ -122,9 +148,8 @@ export class Router {
         if (!known.routed) return;
         const routed = known.routed;
         const tuple = event.oldTuple ?? event.keyTuple;
-        if (!tuple) throw new PgcarveError('no_replica_identity', `legacy table ${routed.mapping.source}: a delete arrived without its key; give the table a primary key or set REPLICA IDENTITY FULL`);
-        const old = this.row(known, tuple);
-        await this.derive(routed, () => deriveDelete(routed, sourceKeyOf(routed, old), this.sink));
+        if (!tuple && !known.problem) throw new PgcarveError('no_replica_identity', `legacy table ${routed.mapping.source}: a delete arrived without its key; give the table a primary key or set REPLICA IDENTITY FULL`);
+        await this.derive(routed, () => deriveDelete(routed, sourceKeyOf(routed, this.row(known, tuple as Tuple)), this.sink), known.problem);
         return;
       }
       case 'truncate':
@@ -132,13 +157,17 @@ export class Router {
           const known = this.relation(id);
           if (known.routed) {
             const routed = known.routed;
-            await this.derive(routed, () => deriveTruncate(routed, this.sink));
+            await this.derive(routed, () => deriveTruncate(routed, this.sink), known.problem);
           }
         }
         return;
       case 'message':
         if (event.transactional && event.prefix === FENCE_PREFIX) this.fence = true;
         if (event.transactional && event.prefix === CHUNK_PREFIX) await this.chunk(event.content);
+        if (event.transactional && event.prefix === SEAL_PREFIX) {
+          this.seals = applySealMessage(this.seals, event.content, event.messageLsn);
+          this.onSeals?.(this.seals);
+        }
         return;
       case 'origin':
         this.fromReverse = event.name.startsWith(REVERSE_ORIGIN_PREFIX);
@@ -160,9 +189,12 @@ export class Router {
   }
 
   private onRelation(event: RelationEvent): void {
-    const routed = event.schema === 'public' ? this.routing.bySource.get(event.name) : undefined;
-    if (!routed) this.log.warn(`changes of ${event.schema}.${event.name} arrive but no mapping routes them; they are not applied`, { table: `${event.schema}.${event.name}` });
-    this.relations.set(event.relationId, { event, routed, columnSet: new Set(event.columns.map((c) => c.name)) });
+    const verdict = this.memory.resolve(event);
+    if (verdict.kind === 'unrouted') this.log.warn(`changes of ${verdict.table} arrive but no mapping routes them; they are not applied: add a mapping or an explicit exclusion`, { table: verdict.table });
+    if (verdict.kind === 'stopped') this.log.error(verdict.error.message, { table: `${event.schema}.${event.name}`, kind: verdict.error.kind });
+    const routed = verdict.kind === 'unrouted' ? undefined : verdict.routed;
+    const problem = verdict.kind === 'stopped' ? verdict.error : undefined;
+    this.relations.set(event.relationId, { event, routed, problem, columnSet: new Set(event.columns.map((c) => c.name)) });
   }
 
   private relation(id: number): KnownRelation {
@@ -184,7 +216,7 @@ export class Router {
     return new Proxy(record, {
       get(target, column) {
         if (typeof column === 'string' && !known.columnSet.has(column)) {
-          throw new PgcarveError('column_missing', `legacy table ${table} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column or change the mapping, then restart pgcarve`);
+          throw new PgcarveError('column_missing', `legacy table ${table} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column (or change the mapping), then run \`pgcarve backfill --resync --table ${known.event.name}\` and restart pgcarve: the table is copied again and its changes up to the copy are skipped`);
         }
         return target[column as string];
       },
@@ -199,6 +231,16 @@ export class Router {
     this.floors = floors;
   }
 
+  /**
+   * The cutover seals (see seals.ts); `onSealed` hears of every change they hold, `onSeals` of the
+   * seals as a seal or lift message changes them (they outlive this router's round).
+   */
+  setSeals(seals: ServiceSeals, onSealed?: SealedChange, onSeals?: (seals: ServiceSeals) => void): void {
+    this.seals = seals;
+    this.onSealed = onSealed;
+    this.onSeals = onSeals;
+  }
+
   /** A chunk of `pgcarve backfill`: that part of the table is exactly these rows at this point. */
   private async chunk(content: Buffer): Promise<void> {
     const chunk = decodeChunk(content);
@@ -210,19 +252,29 @@ export class Router {
     await this.derive(routed, () => deriveChunk(this.routing, routed, chunk, this.sink));
   }
 
-  private async derive(routed: RoutedTable, derive: () => void): Promise<void> {
-    this.held = servicesBelowFloor(this.floors, routed.mapping.source, this.finalLsn);
-    const active = routed.services.filter((s) => this.writers.get(s)?.accepting && !this.held.has(s));
+  /** `problem`: the change cannot be applied; its services get it as a failure (see the catch). */
+  private async derive(routed: RoutedTable, derive: () => void, problem?: PgcarveError): Promise<void> {
+    const finalLsn = this.finalLsn;
+    const held = holdSealed(servicesBelowFloor(this.floors, routed.mapping.source, finalLsn), this.seals, routed.services, routed.mapping.source, finalLsn, this.onSealed);
+    const active = routed.services.filter((s) => {
+      const writer = this.writers.get(s);
+      return writer !== undefined && writer.accepting && !held.has(s) && (finalLsn === undefined || !writer.skips(finalLsn));
+    });
     if (active.length === 0) return;
+    this.targets = new Set(active);
     try {
+      if (problem) throw problem;
       derive();
     } catch (error) {
       const failure = error instanceof PgcarveError ? error : new PgcarveError('mapping_threw', String(error), { cause: error });
-      for (const service of routed.services.filter((s) => !this.held.has(s))) {
+      for (const service of active) {
         this.buffers.set(service, []);
         await this.writers.get(service)?.push({ kind: 'fail', error: failure });
+        this.live();
       }
       return;
+    } finally {
+      this.targets = NO_TARGETS;
     }
     for (const service of active) {
       const buffer = this.buffers.get(service) as TargetOp[];
@@ -235,6 +287,7 @@ export class Router {
     if (buffer.length === 0) return;
     this.buffers.set(service, []);
     await this.writers.get(service)?.push({ kind: 'ops', ops: buffer });
+    this.live();
   }
 
   private async flushAll(): Promise<void> {
@@ -248,8 +301,16 @@ export class Router {
       if (wait) waits.push(wait);
     }
     if (waits.length > 0) await Promise.all(waits);
+    this.live();
+  }
+
+  /** Every step after a wait goes through here: an ended round delivers nothing more. */
+  private live(): void {
+    if (this.round.aborted) throw new RoundEnded();
   }
 }
+
+const NO_TARGETS: ReadonlySet<ServiceName> = new Set();
 
 /** Under REPLICA IDENTITY FULL the old row has every value: use it for the unchanged TOAST ones. */
 function fillUnchanged(row: Record<string, SourceValue>, old: Record<string, SourceValue>): Record<string, SourceValue> {

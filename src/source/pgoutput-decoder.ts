@@ -247,9 +247,11 @@ export class PgoutputDecoder {
   private tuple(): Tuple {
     const buf = this.buf;
     let pos = this.pos;
-    const count = buf.readUInt16BE(pos);
+    if (pos + 2 > buf.length) throw decodeError(truncated('tuple', buf.length));
+    const count = (buf[pos] as number) * 256 + (buf[pos + 1] as number);
     pos += 2;
-    const values: TupleValue[] = [];
+    // Sized once: a tuple is one array of its column count, filled in place (no growth while pushing).
+    const values = new Array<TupleValue>(count);
     for (let i = 0; i < count; i++) {
       const tag = buf[pos++];
       if (tag === VALUE_TEXT) {
@@ -257,11 +259,11 @@ export class PgoutputDecoder {
         const start = pos + 4;
         pos = start + length;
         if (pos > buf.length) throw decodeError(truncated(`column ${i + 1}`, buf.length));
-        values.push(buf.utf8Slice(start, pos));
+        values[i] = buf.utf8Slice(start, pos);
       } else if (tag === VALUE_NULL) {
-        values.push(null);
+        values[i] = null;
       } else if (tag === VALUE_UNCHANGED_TOAST) {
-        values.push(undefined);
+        values[i] = undefined;
       } else if (tag === VALUE_BINARY) {
         throw decodeError(
           `pgoutput sent column ${i + 1} in binary format; pgcarve decodes text only: ` +

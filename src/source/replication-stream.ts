@@ -1,4 +1,5 @@
 import { LogicalReplicationService } from 'pg-logical-replication';
+import { streamApplicationName } from './slot-holder.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
@@ -59,6 +60,8 @@ export class ReplicationStream {
         connectionString: this.options.connectionString,
         connectionTimeoutMillis: 10_000,
         keepAlive: true,
+        // Names this process in pg_stat_activity, so that a second pgcarve can say who holds the slot.
+        application_name: streamApplicationName(),
         // pgoutput prints values with the walsender session's settings: pin them, as PostgreSQL's
         // own subscriber does, so text is the same whatever the server's defaults.
         options: '-c datestyle=ISO,YMD -c intervalstyle=postgres -c extra_float_digits=3 -c TimeZone=UTC -c client_encoding=UTF8',

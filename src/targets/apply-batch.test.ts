@@ -78,4 +78,36 @@ describe('BatchApplier writes values exactly', () => {
     const [count] = (await client.query<{ n: string }>(`SELECT count(*) AS n FROM t WHERE id >= 9007199254745993`)).rows;
     expect(count?.n).toBe('300');
   });
+
+  it('copy-into-table (backfill into emptied tables) stores exactly what upsert stores', async () => {
+    const applier = new BatchApplier('test', await loadTableShapes(client, 'test', ['t']));
+    const upserted = rows(400, 20_000);
+    const copied = rows(400, 20_000).map((r, i) => ({ ...r, id: String(9_007_199_254_780_993n + BigInt(i)) }));
+    const ops = (input: readonly Record<string, string | null>[]): TargetOp[] => input.map((row) => ({ kind: 'upsert', table: 't', source: 's', row, op: 'insert' }));
+    await client.query('BEGIN');
+    await applier.apply(client, ops(upserted), 'upsert');
+    await applier.apply(client, ops(copied), 'copy-into-table');
+    await client.query('COMMIT');
+    const read = async (from: bigint) =>
+      (await client.query<Record<string, string | null>>(`SELECT txt, doc::text, tags::text, at::text, amount::text FROM t WHERE id >= $1 AND id < $2 ORDER BY id`, [String(from), String(from + 400n)])).rows;
+    const viaUpsert = await read(9_007_199_254_740_993n + 20_000n);
+    expect(viaUpsert).toHaveLength(400);
+    expect(await read(9_007_199_254_780_993n)).toEqual(viaUpsert);
+  });
+
+  it('copy-into-table fails on a key that exists (the caller then rolls back and upserts)', async () => {
+    const applier = new BatchApplier('test', await loadTableShapes(client, 'test', ['t']));
+    const input = rows(3, 30_000);
+    const ops: TargetOp[] = input.map((row) => ({ kind: 'upsert', table: 't', source: 's', row, op: 'insert' }));
+    await client.query('BEGIN');
+    await applier.apply(client, ops.slice(0, 1), 'copy-into-table');
+    await expect(applier.apply(client, ops, 'copy-into-table')).rejects.toThrow(/duplicate key|unique/i);
+    await client.query('ROLLBACK');
+    await client.query('BEGIN');
+    await applier.apply(client, ops.slice(0, 1), 'copy-into-table');
+    await applier.apply(client, ops, 'upsert');
+    await client.query('COMMIT');
+    const [count] = (await client.query<{ n: string }>(`SELECT count(*) AS n FROM t WHERE id >= $1 AND id < $2`, [input[0]?.id, String(9_007_199_254_740_993n + 30_003n)])).rows;
+    expect(count?.n).toBe('3');
+  });
 });

@@ -11,6 +11,17 @@ import type { TableShape } from './table-shape.js';
 import type { TargetOp } from './target-op.js';
 
 /**
+ * How upserts are written.
+ * - `upsert` (streaming, and the backfill's fallback): INSERT … ON CONFLICT DO UPDATE, so rows
+ *   that exist are updated; idempotent.
+ * - `copy-into-table` (backfill into target tables it has just emptied): COPY straight into the
+ *   target table, no staging and no conflict handling. It fails, and must then be rolled back and
+ *   retried with `upsert`, when a key already exists; when it succeeds, the table holds exactly
+ *   what `upsert` would have written (the same text through the same input functions).
+ */
+export type UpsertMode = 'upsert' | 'copy-into-table';
+
+/**
  * Applies ops to one target inside the caller's open transaction, with one statement per table and
  * kind (rows passed as parallel text arrays and expanded by unnest, the target casting each text
  * value to its column type). Applying the same ops again gives the same state (upserts and
@@ -32,10 +43,10 @@ export class BatchApplier {
     return shape;
   }
 
-  async apply(client: pg.ClientBase, ops: readonly TargetOp[]): Promise<void> {
+  async apply(client: pg.ClientBase, ops: readonly TargetOp[], mode: UpsertMode = 'upsert'): Promise<void> {
     for (const collapsed of collapse(ops, this.keyOf).values()) {
       try {
-        await this.applyTable(client, collapsed);
+        await this.applyTable(client, collapsed, mode);
       } catch (error) {
         if (error instanceof PgcarveError) throw error;
         const key = this.shape(collapsed.table).key.join(', ');
@@ -44,7 +55,7 @@ export class BatchApplier {
     }
   }
 
-  private async applyTable(client: pg.ClientBase, t: CollapsedTable): Promise<void> {
+  private async applyTable(client: pg.ClientBase, t: CollapsedTable, mode: UpsertMode): Promise<void> {
     const shape = this.shape(t.table);
     const table = client.escapeIdentifier(t.table);
     if (t.truncate) await client.query(`DELETE FROM ${table}`);
@@ -56,7 +67,8 @@ export class BatchApplier {
         .join(' AND ')}`;
       await this.run(client, sql, columns.map((c) => keys.map((k) => k[c] ?? null)));
     }
-    if (t.upserts.size > 0) await this.insert(client, shape, [...t.upserts.values()], 'update');
+    if (t.upserts.size > 0 && mode === 'copy-into-table') await this.copyInto(client, shape, [...t.upserts.values()]);
+    else if (t.upserts.size > 0) await this.insert(client, shape, [...t.upserts.values()], 'update');
     if (t.ensures.size > 0) await this.insert(client, shape, [...t.ensures.values()], 'nothing');
     if (t.partials.size > 0) await this.updatePartials(client, shape, [...t.partials.values()]);
   }
@@ -83,14 +95,24 @@ export class BatchApplier {
     if (rows.length >= COPY_THRESHOLD) {
       // Large groups: COPY the text into a temporary staging table, then one INSERT … SELECT.
       // Measured by `npm run bench` (apply strategies): about twice the rate of unnest at 10k rows.
+      // TRUNCATE rather than DELETE: a large source transaction stages many groups in one target
+      // transaction, and the dead rows of a DELETE would be scanned again by every later group.
       const staging = await this.staging(client, shape.name, columns);
-      await pipeline(Readable.from(copyText(columns, rows)), client.query(copyFrom(`COPY ${staging} (${columns.map(id).join(', ')}) FROM STDIN`)));
+      await copyRows(client, `COPY ${staging} (${columns.map(id).join(', ')}) FROM STDIN`, columns, rows);
       await this.run(client, `${target} ${select} FROM ${staging} AS u ${onKey}`, []);
       await client.query(`TRUNCATE ${staging}`);
       return;
     }
     const sql = `${target} ${select} FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${columns.map(id).join(', ')}) ${onKey}`;
     await this.run(client, sql, columns.map((c) => rows.map((r) => (r[c] ?? null) as TextValue)));
+  }
+
+  /** COPY straight into the target table (`copy-into-table`): fails on a key that exists. */
+  private async copyInto(client: pg.ClientBase, shape: TableShape, rows: readonly Readonly<Record<string, SourceValue>>[]): Promise<void> {
+    const columns = Object.keys(rows[0] ?? {});
+    for (const c of columns) this.type(shape, c); // a column the target lacks: the same error as `upsert`
+    const id = (c: string): string => client.escapeIdentifier(c);
+    await copyRows(client, `COPY ${id(shape.name)} (${columns.map(id).join(', ')}) FROM STDIN`, columns, rows);
   }
 
   /**
@@ -150,6 +172,10 @@ export class BatchApplier {
 
 /** Groups at least this large are written through COPY and a staging table instead of unnest. */
 const COPY_THRESHOLD = 256;
+
+async function copyRows(client: pg.ClientBase, sql: string, columns: readonly string[], rows: readonly Readonly<Record<string, SourceValue>>[]): Promise<void> {
+  await pipeline(Readable.from(copyText(columns, rows)), client.query(copyFrom(sql)));
+}
 
 /** COPY's text format: tab-separated, `\\N` for NULL, backslash escapes for the special characters. */
 function* copyText(columns: readonly string[], rows: readonly Readonly<Record<string, SourceValue>>[]): Generator<string> {

@@ -21,3 +21,19 @@ export async function writeCheckpoint(client: pg.ClientBase, slot: string, lsn: 
     values: [slot, formatLsn(lsn), commitTime],
   });
 }
+
+/**
+ * Opens the target transaction of a batch and takes the checkpoint row's lock in it, as one round
+ * trip. The row stays locked until the batch commits or rolls back, so two writer sessions of one
+ * service (the current round's and a leftover of an earlier one whose connection is not gone yet)
+ * can never both apply: the second waits for the first to end, then sees the checkpoint it left.
+ *
+ * Returns the checkpoint as this transaction sees it. The caller compares it with the position its
+ * session started from: a difference means another session applied in the meantime, and this one
+ * must end its round (PgcarveError `target_fenced`) instead of applying what is already there.
+ */
+export async function beginFenced(client: pg.ClientBase, slot: string): Promise<Lsn> {
+  const results = (await client.query(`BEGIN; SELECT lsn::text AS lsn FROM pgcarve.checkpoint WHERE slot = ${client.escapeLiteral(slot)} FOR UPDATE`)) as unknown as readonly pg.QueryResult<{ lsn: string }>[];
+  const row = results[1]?.rows[0];
+  return row ? parseLsn(row.lsn) : ZERO_LSN;
+}

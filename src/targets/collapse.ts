@@ -1,3 +1,4 @@
+import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { SourceValue, TextValue } from '../router/mapping.js';
 import type { TargetOp } from './target-op.js';
 
@@ -11,6 +12,9 @@ type Row = Readonly<Record<string, SourceValue>>;
  *   re-inserts), except that
  * - a partial upsert (some columns undefined = unchanged TOAST) on top of an earlier upsert of the
  *   same key is merged into it: the earlier values stand for the columns it did not send;
+ * - a partial upsert after a delete of the same key throws `needs_replica_identity_full`: the row
+ *   came there by a key change or a filter entry, so the values it did not send are another
+ *   source row's, and the target row still under that key (the deleted one) must not lend them;
  * - `ensure` (reference rows) keeps the first row for a key: insert-if-missing semantics;
  * - a truncate discards everything before it for the table, and is applied first.
  */
@@ -84,16 +88,21 @@ export function collapse(ops: readonly TargetOp[], keyOf: KeyOf): Map<string, Co
           const partial = t.partials.get(k);
           if (full) t.upserts.set(k, merge(full, op.row));
           else if (partial) t.partials.set(k, merge(partial, op.row));
-          else {
-            // A partial row after a delete of the same key cannot come from a consistent source;
-            // keep the delete out of the way so the update reports the missing row.
-            t.deletes.delete(k);
-            t.partials.set(k, op.row);
-          }
+          else if (t.deletes.has(k)) throw movedOntoDeletedKey(op, keyOf(op.table));
+          else t.partials.set(k, op.row);
         }
         break;
       }
     }
   }
   return tables;
+}
+
+function movedOntoDeletedKey(op: Extract<TargetOp, { kind: 'upsert' }>, key: readonly string[]): PgcarveError {
+  const unsent = Object.keys(op.row).filter((c) => op.row[c] === undefined);
+  const at = key.map((c) => `${c}=${op.row[c] ?? 'NULL'}`).join(', ');
+  return new PgcarveError(
+    'needs_replica_identity_full',
+    `legacy table ${op.source}: a row arrives for target table ${op.table} at (${at}), a key deleted earlier in the same batch (a key change or a row re-entering the mapping's filter), without column(s) ${unsent.join(', ')} (unchanged TOASTed values the legacy database did not send); set REPLICA IDENTITY FULL on the legacy table ${op.source} so pgoutput sends the old values, then restart pgcarve`,
+  );
 }

@@ -6,6 +6,8 @@ import type pg from 'pg';
  *   written in the same transaction as the changes it covers (exactly-once: on restart every
  *   source transaction that committed below it is skipped). It never moves backwards.
  * - `backfill`: per slot and legacy table, the backfill state (see backfill/backfill-state.ts).
+ * - `cutover`: per slot, the service was cut over at this seal LSN (cutover/cutover-marker.ts);
+ *   `rolled_back_at` set by a rollback lifts the seal.
  * Created by `pgcarve migrate` and, idempotently, when the sidecar starts.
  */
 export const STATE_TABLES_SQL = `
@@ -28,7 +30,13 @@ CREATE TABLE IF NOT EXISTS pgcarve.backfill (
   finished_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (slot, source_table)
-);`;
+);
+CREATE TABLE IF NOT EXISTS pgcarve.cutover (
+  slot text PRIMARY KEY,
+  fence_lsn pg_lsn,
+  cut_over_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE pgcarve.cutover ADD COLUMN IF NOT EXISTS rolled_back_at timestamptz;`;
 
 const STATE_LOCK_KEY = 7_248_913_002;
 

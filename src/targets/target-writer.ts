@@ -1,19 +1,18 @@
-import pg from 'pg';
-import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
 import type { ServiceName } from '../router/service.js';
-import { BatchApplier } from './apply-batch.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { ensureStateTables } from './state-tables.js';
-import { loadTableShapes } from './table-shape.js';
-import type { TargetOp } from './target-op.js';
-import type { WriterItem } from './writer-input.js';
+import { WriterSession, type SessionEnd, type SessionHost, type SessionSettings } from './writer-session.js';
 
 export type WriterState =
   | { readonly kind: 'starting' }
   | { readonly kind: 'running' }
+  /**
+   * Fell behind alone: its target failed transiently or was too slow (see WriterSession). Holds the
+   * slot at its position, probes the target, and rejoins the stream from its checkpoint when the
+   * target is healthy again; the other writers do not wait for it.
+   */
+  | { readonly kind: 'behind'; readonly error: PgcarveError; readonly sinceMs: number }
   /** Stopped by an operator-facing error; holds the slot (its position no longer advances). */
   | { readonly kind: 'stopped'; readonly error: PgcarveError };
 
@@ -26,77 +25,79 @@ export interface WriterObserver {
 
 export const nullObserver: WriterObserver = { batchCommitted: () => undefined, error: () => undefined, stateChanged: () => undefined };
 
-export interface TargetWriterOptions {
-  readonly service: ServiceName;
-  readonly url: string;
-  readonly slot: string;
-  /** The target tables the mappings write in this service. */
-  readonly tables: readonly string[];
-  /** Source transactions grouped into one target transaction at most. */
-  readonly maxTransactions: number;
-  /** How long a target transaction may stay open collecting more source transactions. */
-  readonly maxLatencyMs: number;
-  /** Ops held in memory before they are applied inside the open target transaction. */
+export interface TargetWriterOptions extends Omit<SessionSettings, 'pieceSize' | 'maxQueuedOps' | 'stallMs'> {
   readonly pieceSize?: number;
-  /** Ops queued before `push` makes the caller wait (backpressure). */
   readonly maxQueuedOps?: number;
-  readonly log: Logger;
+  /** See SessionSettings.stallMs (default 2 s). */
+  readonly stallMs?: number;
   readonly observer?: WriterObserver;
 }
 
 /**
- * Applies one service's share of every source transaction to its database, exactly once.
+ * One service's writer, for the life of the process: its state and durable position. The work of
+ * applying is done by one WriterSession per stream round (writer-session.ts has the exactly-once
+ * argument); this object only hears its current session, so nothing an ended round still does can
+ * move a position or a state.
  *
  * Contract:
- * - Source transactions are applied whole and in commit order; several are grouped into one
- *   target transaction (bounded by count and latency), and a large one is applied in pieces of
- *   `pieceSize` ops inside its open target transaction, so memory stays bounded.
- * - The target transaction that applies source transactions up to end LSN E also records E in
- *   pgcarve.checkpoint. On start, and after any restart of the stream, every source transaction
- *   whose commit record starts below the checkpoint is skipped: each one is applied exactly once.
+ * - Source transactions are applied whole and in commit order, each exactly once.
  * - `position()` only grows. It is the end LSN below which this service has durably applied
  *   everything the source committed (transactions with no ops for this service count as applied).
- * - Transient failures are thrown to `run()`'s caller, which restarts the stream from the
- *   acknowledged position; operator failures stop this writer only (state `stopped`): the others
- *   go on, and the slot keeps the WAL from this writer's position.
+ * - A transient failure of this target makes this writer fall `behind` alone; an operator failure
+ *   stops it (`stopped`). Either way the slot keeps the WAL from its position.
  */
 export class TargetWriter {
-  private client: pg.Client | undefined;
-  private applier: BatchApplier | undefined;
-  private readonly queue: WriterItem[] = [];
-  private queuedOps = 0;
-  private wake: (() => void) | undefined;
-  private spaceWaiters: (() => void)[] = [];
+  private session: WriterSession | undefined;
   private stateValue: WriterState = { kind: 'starting' };
   private durable: Lsn = ZERO_LSN;
   private persisted: Lsn = ZERO_LSN;
-  private lastPersistAt = 0;
+  /** When this writer's target stalled lately (for the rejoin backoff: a target that keeps stalling waits longer). */
+  private stallTimes: number[] = [];
+  /** Backends of earlier sessions, terminated when the next one opens. */
+  private stalePids: number[] = [];
   /** Commits received but not yet durable: for lag in seconds. */
-  private readonly unapplied: { readonly endLsn: Lsn; readonly commitTimeMs: number }[] = [];
-  // The batch under construction.
-  private open = false;
-  private skipping = false;
-  /** Between a begin and its commit of a transaction being applied. */
-  private inTransaction = false;
-  private currentFinalLsn: Lsn = ZERO_LSN;
-  private pending: TargetOp[] = [];
-  private batchTransactions = 0;
-  private batchStartedAt = 0;
-  private batchEnd: { readonly endLsn: Lsn; readonly commitTimeMs: number } | undefined;
-  private batchChanges = new Map<string, number>();
-  private forcePersist = false;
+  private unapplied: { readonly endLsn: Lsn; readonly commitTimeMs: number }[] = [];
   private readonly observer: WriterObserver;
+  private readonly settings: SessionSettings;
 
-  constructor(private readonly options: TargetWriterOptions) {
+  private readonly host: SessionHost = {
+    advanced: (session, lsn, persisted) => {
+      if (session !== this.session) return;
+      this.durable = maxLsn(this.durable, lsn);
+      if (persisted) this.persisted = maxLsn(this.persisted, lsn);
+      let drop = 0;
+      while (drop < this.unapplied.length && (this.unapplied[drop] as { endLsn: Lsn }).endLsn <= this.durable) drop += 1;
+      if (drop > 0) this.unapplied = this.unapplied.slice(drop);
+    },
+    received: (session, endLsn, commitTimeMs) => {
+      if (session !== this.session) return;
+      this.unapplied.push({ endLsn, commitTimeMs });
+    },
+    batchCommitted: (session, info) => {
+      if (session === this.session) this.observer.batchCommitted(this.settings.service, info);
+    },
+  };
+
+  constructor(options: TargetWriterOptions) {
     this.observer = options.observer ?? nullObserver;
+    this.settings = { ...options, pieceSize: options.pieceSize ?? 5_000, maxQueuedOps: options.maxQueuedOps ?? 20_000, stallMs: options.stallMs ?? 2_000 };
   }
 
   get service(): ServiceName {
-    return this.options.service;
+    return this.settings.service;
   }
 
   get state(): WriterState {
     return this.stateValue;
+  }
+
+  get log(): Logger {
+    return this.settings.log;
+  }
+
+  /** The settings its sessions (and the target probe) use. */
+  get sessionSettings(): SessionSettings {
+    return this.settings;
   }
 
   /** See the class comment. */
@@ -114,253 +115,96 @@ export class TargetWriter {
     return this.unapplied[0]?.commitTimeMs;
   }
 
-  /** Connects, checks the tables and reads the checkpoint. Safe to call again after a failure. */
-  async connect(): Promise<void> {
-    await this.disconnect();
-    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: 10_000, keepAlive: true });
-    client.on('error', () => undefined); // surfaced by the next query instead
-    try {
-      await client.connect();
-      await client.query("SET TIME ZONE 'UTC'");
-      await ensureStateTables(client);
-      const shapes = await loadTableShapes(client, this.options.service, this.options.tables);
-      this.applier = new BatchApplier(this.options.service, shapes);
-      const checkpoint = await readCheckpoint(client, this.options.slot);
-      this.durable = maxLsn(this.durable, checkpoint);
-      this.persisted = maxLsn(this.persisted, checkpoint);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw classify(error, `connecting to ${this.options.service}`);
+  /** Backends of earlier sessions that may still be on the server. */
+  staleBackends(): readonly number[] {
+    return this.stalePids;
+  }
+
+  /**
+   * Opens this round's session: connects and reads the checkpoint, which becomes the position
+   * (the round starts where the target database says, exactly as after a restart). The previous
+   * session, if any, is closed first. Throws the classified connection error.
+   */
+  async openSession(): Promise<WriterSession> {
+    this.closeSession();
+    const session = await WriterSession.open(this.settings, this.host, this.stalePids);
+    if (session.position() < this.persisted) {
+      // The checkpoint this writer wrote is gone (the database recreated, its pgcarve schema
+      // dropped): streaming on would leave a hole. Only a start can copy what is owed.
+      session.close();
+      throw new PgcarveError(
+        'target_state_lost',
+        `${this.settings.service}: its checkpoint is at ${formatLsn(session.position())}, below the ${formatLsn(this.persisted)} this writer wrote: the database was recreated or its pgcarve state removed while pgcarve ran; restart pgcarve, which copies what this database is owed before it streams`,
+      );
     }
-    this.client = client;
+    this.stalePids = [];
+    const pid = session.backendPid;
+    if (pid !== undefined) this.stalePids.push(pid);
+    this.session = session;
+    this.durable = maxLsn(this.durable, session.position());
+    this.persisted = maxLsn(this.persisted, session.position());
     if (this.stateValue.kind !== 'stopped') this.setState({ kind: 'running' });
+    return session;
   }
 
-  async disconnect(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    this.open = false;
-    if (client) await client.end().catch(() => undefined);
+  /** The current session, while a round runs with this writer in it. */
+  current(): WriterSession | undefined {
+    return this.session;
+  }
+
+  /** Forgets the current session and closes it (nothing it does afterwards is heard). */
+  closeSession(): void {
+    const session = this.session;
+    this.session = undefined;
+    session?.close();
+  }
+
+  /** Runs the current session to its end and takes the consequence for this writer's state. */
+  async runSession(session: WriterSession, signal: AbortSignal): Promise<SessionEnd> {
+    const end = await session.run(signal);
+    if (session !== this.session) return { kind: 'ended' };
+    this.session = undefined;
+    if (end.kind === 'behind') this.fallBehind(end.error);
+    if (end.kind === 'failed') this.stop(end.error);
+    return end;
+  }
+
+  /** The target failed transiently (here or when connecting): this writer falls behind alone. */
+  fallBehind(error: PgcarveError): void {
+    if (this.stateValue.kind === 'stopped') return;
+    this.closeSession();
+    this.observer.error(this.settings.service, error);
+    const now = Date.now();
+    if (error.kind === 'target_stalled') this.stallTimes = [...this.stallTimes.filter((t) => now - t < 60_000), now];
+    if (this.stateValue.kind !== 'behind') {
+      this.settings.log.warn(`${this.settings.service} falls behind: ${error.message}`, { service: this.settings.service, kind: error.kind });
+      this.setState({ kind: 'behind', error, sinceMs: Date.now() });
+    }
   }
 
   /**
-   * Queues an item; resolves at once unless too many ops are queued, then when there is room
-   * (the caller, the replication stream, waits: backpressure).
+   * How long to wait before the first probe: 100 ms, and longer for a target that stalled
+   * repeatedly within a minute (a slow target rejoins in larger steps instead of thrashing).
+   * Connection failures do not count: after one, the target is back as soon as it answers.
    */
-  push(item: WriterItem): Promise<void> | undefined {
-    if (this.stateValue.kind === 'stopped') {
-      // Keep the oldest commit it did not apply, so that its lag in seconds keeps growing.
-      if (item.kind === 'commit' && this.unapplied.length === 0) this.unapplied.push({ endLsn: item.endLsn, commitTimeMs: item.commitTimeMs });
-      return undefined;
-    }
-    this.queue.push(item);
-    if (item.kind === 'ops') this.queuedOps += item.ops.length;
-    if (item.kind === 'commit') this.unapplied.push({ endLsn: item.endLsn, commitTimeMs: item.commitTimeMs });
-    this.wake?.();
-    if (this.queuedOps < (this.options.maxQueuedOps ?? 20_000)) return undefined;
-    return new Promise((resolve) => this.spaceWaiters.push(resolve));
+  rejoinDelayMs(): number {
+    return Math.min(30_000, 100 * 4 ** Math.max(0, this.stallTimes.length - 1));
   }
 
-  /**
-   * Processes the queue until `signal` aborts (then returns after rolling back any open batch)
-   * or a transient failure (then throws it). Operator failures stop the writer and return.
-   */
-  async run(signal: AbortSignal): Promise<void> {
-    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    try {
-      while (!signal.aborted && this.stateValue.kind !== 'stopped') {
-        const item = this.queue.shift();
-        if (!item) {
-          await this.closeBatch(true);
-          if (this.queue.length === 0) {
-            await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), aborted]);
-            this.wake = undefined;
-          }
-          continue;
-        }
-        if (item.kind === 'ops') this.releaseSpace(item.ops.length);
-        await this.handle(item);
-      }
-    } catch (error) {
-      const failure = withContext(classify(error, `applying to ${this.options.service}`), `${this.options.service} stopped at the source transaction committed at LSN ${formatLsn(this.currentFinalLsn)}`);
-      this.observer.error(this.options.service, failure);
-      await this.rollback();
-      if (failure.retryable) throw failure;
-      this.stop(failure);
-    } finally {
-      if (signal.aborted) await this.rollback();
-    }
+  /** A source commit this writer did not get (it is behind or stopped): its lag in seconds keeps growing. */
+  missed(endLsn: Lsn, commitTimeMs: number): void {
+    if (this.unapplied.length === 0 && endLsn > this.durable) this.unapplied.push({ endLsn, commitTimeMs });
   }
 
-  /** Drops everything queued and any open batch (before a stream restart). Keeps the position. */
-  async reset(): Promise<void> {
-    await this.rollback();
-    this.queue.length = 0;
-    this.queuedOps = 0;
-    this.unapplied.length = 0;
-    this.releaseSpace(Number.POSITIVE_INFINITY);
-  }
-
-  private releaseSpace(count: number): void {
-    this.queuedOps = Math.max(0, this.queuedOps - count);
-    if (this.queuedOps < (this.options.maxQueuedOps ?? 20_000) / 2 || count === Number.POSITIVE_INFINITY) {
-      const waiters = this.spaceWaiters;
-      this.spaceWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-
-  private stop(error: PgcarveError): void {
-    this.options.log.error(`writer for ${this.options.service} stopped: ${error.message}`, { service: this.options.service, kind: error.kind });
+  stop(error: PgcarveError): void {
+    this.closeSession();
+    this.observer.error(this.settings.service, error);
+    this.settings.log.error(`writer for ${this.settings.service} stopped: ${error.message}`, { service: this.settings.service, kind: error.kind });
     this.setState({ kind: 'stopped', error });
-    this.queue.length = 0;
-    this.releaseSpace(Number.POSITIVE_INFINITY);
   }
 
   private setState(state: WriterState): void {
     this.stateValue = state;
-    this.observer.stateChanged(this.options.service, state);
+    this.observer.stateChanged(this.settings.service, state);
   }
-
-  private async handle(item: WriterItem): Promise<void> {
-    switch (item.kind) {
-      case 'begin':
-        // Commit order: a transaction whose commit record starts below the durable position was
-        // applied (or had nothing for this service) before; replays of it are skipped.
-        this.skipping = item.finalLsn < this.durable;
-        this.currentFinalLsn = item.finalLsn;
-        if (this.skipping) this.options.log.debug('skipping a source transaction applied before', { finalLsn: item.finalLsn.toString(16) });
-        this.inTransaction = !this.skipping;
-        if (!this.skipping && this.batchTransactions === 0 && !this.open) this.batchStartedAt = Date.now();
-        return;
-      case 'ops':
-        if (this.skipping) return;
-        for (const op of item.ops) this.pending.push(op);
-        if (this.pending.length >= (this.options.pieceSize ?? 5_000)) await this.flushPending();
-        return;
-      case 'commit':
-        if (this.skipping) {
-          this.skipping = false;
-          this.dropUnappliedUpTo(this.durable);
-          return;
-        }
-        this.inTransaction = false;
-        this.batchTransactions += 1;
-        this.batchEnd = { endLsn: item.endLsn, commitTimeMs: item.commitTimeMs };
-        if (item.fence) this.forcePersist = true;
-        if (this.batchTransactions >= this.options.maxTransactions || Date.now() - this.batchStartedAt >= this.options.maxLatencyMs) await this.closeBatch(false);
-        return;
-      case 'idle':
-        if (this.batchTransactions === 0 && !this.open && this.pending.length === 0) {
-          if (item.lsn > this.durable) {
-            this.durable = item.lsn;
-            this.dropUnappliedUpTo(this.durable);
-          }
-          // Also when the position did not move this time: an advance made within a second of the
-          // last write must still reach the checkpoint, or other processes see it late forever.
-          if (Date.now() - this.lastPersistAt >= 1_000) await this.persistAlone(undefined);
-        }
-        return;
-      case 'fail': {
-        await this.rollback();
-        const failure = withContext(item.error, `${this.options.service} stopped at the source transaction committed at LSN ${formatLsn(this.currentFinalLsn)}`);
-        this.observer.error(this.options.service, failure);
-        this.stop(failure);
-        return;
-      }
-    }
-  }
-
-  private countChanges(ops: readonly TargetOp[]): void {
-    for (const op of ops) {
-      const key = `${op.table}\u0000${op.op}`;
-      this.batchChanges.set(key, (this.batchChanges.get(key) ?? 0) + 1);
-    }
-  }
-
-  private requireClient(): pg.Client {
-    if (!this.client || !this.applier) throw new PgcarveError('connection_lost', `${this.options.service}: not connected`);
-    return this.client;
-  }
-
-  private async flushPending(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const client = this.requireClient();
-    if (!this.open) {
-      await client.query('BEGIN');
-      this.open = true;
-    }
-    const ops = this.pending;
-    this.pending = [];
-    this.countChanges(ops);
-    await this.applier?.apply(client, ops);
-  }
-
-  /**
-   * Commits the batch when it holds committed source transactions. `queueDrained` says nothing more
-   * is waiting, so there is no reason to wait for more.
-   */
-  private async closeBatch(queueDrained: boolean): Promise<void> {
-    const end = this.batchEnd;
-    // A source transaction in progress (begin seen, commit not yet) keeps the batch open: its
-    // first pieces may already be in the target transaction, which must commit it whole.
-    if (!end || this.skipping || this.inTransaction) return;
-    if (!queueDrained && this.batchTransactions < this.options.maxTransactions && Date.now() - this.batchStartedAt < this.options.maxLatencyMs) return;
-    const started = performance.now();
-    const hasWork = this.open || this.pending.length > 0;
-    if (hasWork) {
-      await this.flushPending();
-      const client = this.requireClient();
-      await writeCheckpoint(client, this.options.slot, end.endLsn, new Date(end.commitTimeMs));
-      await client.query('COMMIT');
-      this.open = false;
-      this.persisted = maxLsn(this.persisted, end.endLsn);
-      this.lastPersistAt = Date.now();
-    }
-    this.durable = maxLsn(this.durable, end.endLsn);
-    this.dropUnappliedUpTo(this.durable);
-    if (hasWork) {
-      this.observer.batchCommitted(this.options.service, { seconds: (performance.now() - started) / 1000, transactions: this.batchTransactions, changes: this.batchChanges });
-    } else if (this.forcePersist || Date.now() - this.lastPersistAt >= 1_000) {
-      await this.persistAlone(end.commitTimeMs);
-    }
-    this.forcePersist = false;
-    this.batchTransactions = 0;
-    this.batchEnd = undefined;
-    this.batchChanges = new Map();
-  }
-
-  /** Writes the checkpoint on its own (no changes to go with it), so other processes see progress. */
-  private async persistAlone(commitTimeMs: number | undefined): Promise<void> {
-    if (this.durable <= this.persisted) return;
-    const client = this.requireClient();
-    await writeCheckpoint(client, this.options.slot, this.durable, commitTimeMs === undefined ? null : new Date(commitTimeMs));
-    this.persisted = this.durable;
-    this.lastPersistAt = Date.now();
-  }
-
-  private dropUnappliedUpTo(lsn: Lsn): void {
-    while (this.unapplied.length > 0 && (this.unapplied[0] as { endLsn: Lsn }).endLsn <= lsn) this.unapplied.shift();
-  }
-
-  private async rollback(): Promise<void> {
-    this.pending = [];
-    this.batchTransactions = 0;
-    this.batchEnd = undefined;
-    this.batchChanges = new Map();
-    this.skipping = false;
-    this.inTransaction = false;
-    this.forcePersist = false;
-    if (this.open && this.client) {
-      this.open = false;
-      await this.client.query('ROLLBACK').catch(() => this.disconnect());
-    }
-    this.open = false;
-  }
-}
-
-/** Prefixes an operator-facing message with where it happened (keeps kind and cause). */
-function withContext(error: PgcarveError, context: string): PgcarveError {
-  if (error.retryable) return error;
-  return new PgcarveError(error.kind, `${context}: ${error.message}`, { cause: error.cause ?? error });
 }

@@ -44,20 +44,33 @@ export interface TableDrift {
  * - `behind`: the service did not apply up to the position a legacy chunk was read at in time
  *   (a stopped writer never will), so the remaining rows could not be verified;
  * - `failed`: a database error or a mapping that throws stopped the check;
- * - `skipped`: not checked in this pass (a stopped writer, a table still being backfilled).
+ * - `skipped`: not checked in this pass (a stopped writer, a table still being backfilled);
+ * - `sealed`: cut over (pgcarve.cutover): the service database is the source of truth and the
+ *   forward path is sealed, so legacy rows are no longer what it must hold; not compared.
  */
 export type ServiceOutcome =
   | { readonly kind: 'verified' }
   | { readonly kind: 'behind'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string; readonly errorKind: ErrorKind }
-  | { readonly kind: 'skipped'; readonly reason: string };
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'sealed'; readonly reason: string };
 
 export interface ServiceDrift {
   readonly service: ServiceName;
   readonly outcome: ServiceOutcome;
   readonly tables: readonly TableDrift[];
-  /** Legacy tables not checked for this service, with why (for example, still being backfilled). */
-  readonly skippedTables: readonly { readonly table: string; readonly reason: string }[];
+  /**
+   * Legacy tables not checked for this service, with why: being copied by the initial backfill,
+   * being repaired by a running `pgcarve backfill`, or left by a repair that ended early
+   * (`repair-interrupted`: not verified until `pgcarve backfill` finishes it).
+   */
+  readonly skippedTables: readonly SkippedTable[];
+}
+
+export interface SkippedTable {
+  readonly table: string;
+  readonly state: 'backfilling' | 'repairing' | 'repair-interrupted';
+  readonly reason: string;
 }
 
 export interface DriftReport {
@@ -92,9 +105,9 @@ export function hasDrift(report: DriftReport): boolean {
   return report.services.some((s) => serviceDriftRows(s) > 0);
 }
 
-/** Some service could not be verified in full (behind or failed). */
+/** Some service could not be verified in full (behind, failed, or a repair left unfinished). */
 export function incomplete(report: DriftReport): boolean {
-  return report.services.some((s) => s.outcome.kind === 'behind' || s.outcome.kind === 'failed');
+  return report.services.some((s) => s.outcome.kind === 'behind' || s.outcome.kind === 'failed' || s.skippedTables.some((t) => t.state === 'repair-interrupted'));
 }
 
 /** The report for a person: one line per service, one per drifted table, with sample keys. */
@@ -115,6 +128,9 @@ export function describeDriftReport(report: DriftReport): string {
         break;
       case 'skipped':
         lines.push(`${service.service}: not checked: ${service.outcome.reason}`);
+        break;
+      case 'sealed':
+        lines.push(`${service.service}: sealed: ${service.outcome.reason}`);
         break;
     }
     if (service.outcome.kind !== 'verified' && drifted.length > 0) lines.push(`  drift found before that:`);

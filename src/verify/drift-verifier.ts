@@ -1,6 +1,8 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { readCutOver } from '../cutover/cutover-marker.js';
+import { readSeal } from '../cutover/cutover-marker.js';
+import { liveRepairs } from '../cutover/repair-liveness.js';
+import { formatLsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
 import type { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
@@ -8,7 +10,7 @@ import type { SourceKey, TextValue } from '../router/mapping.js';
 import type { ResolvedTarget, RoutedTable, RoutingTable } from '../router/routing-table.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { loadTableShapes, type TableShape } from '../targets/table-shape.js';
-import type { DriftObserver, DriftReport, ServiceDrift, ServiceOutcome } from './drift-report.js';
+import type { DriftObserver, DriftReport, ServiceDrift, ServiceOutcome, SkippedTable } from './drift-report.js';
 import { expectedRows, targetId, type ExpectedRow, type ExpectedTable } from './expected-rows.js';
 import { connectLegacyReader, describeKey, loadLegacyTables, readChunk, readKeys, type LegacyRead, type LegacyTable } from './legacy-rows.js';
 import { pause } from './pause.js';
@@ -65,8 +67,8 @@ interface ServiceRun {
   client: pg.Client | undefined;
   shapes: ReadonlyMap<string, TableShape> | undefined;
   readonly tallies: Map<string, TableTally>;
-  readonly skippedTables: { table: string; reason: string }[];
-  backfilling: ReadonlySet<string>;
+  readonly skippedTables: SkippedTable[];
+  backfilling: ReadonlyMap<string, SkippedTable>;
 }
 
 /**
@@ -101,7 +103,7 @@ class DriftVerification {
 
   constructor(private readonly options: VerifyOptions) {
     this.services = options.services ?? SERVICES;
-    for (const service of this.services) this.runs.set(service, { outcome: undefined, client: undefined, shapes: undefined, tallies: new Map(), skippedTables: [], backfilling: new Set() });
+    for (const service of this.services) this.runs.set(service, { outcome: undefined, client: undefined, shapes: undefined, tallies: new Map(), skippedTables: [], backfilling: new Map() });
   }
 
   async run(): Promise<DriftReport> {
@@ -145,16 +147,17 @@ class DriftVerification {
       run.client = client;
       await client.connect();
       await client.query("SET TIME ZONE 'UTC'");
-      const cutOver = this.options.includeCutOver ? undefined : await readCutOver(client, this.options.slot);
-      if (cutOver !== undefined) {
-        run.outcome = { kind: 'skipped', reason: `cut over at ${cutOver} (pgcarve.cutover): its database is the source of truth now` };
+      const seal = this.options.includeCutOver ? undefined : await readSeal(client, this.options.slot);
+      if (seal !== undefined) {
+        run.outcome = { kind: 'sealed', reason: `cut over at ${seal.at}, forward path sealed at ${formatLsn(seal.fenceLsn)} (pgcarve.cutover): its database is the source of truth; legacy writes after the seal are counted, not applied` };
         return;
       }
       run.shapes = await loadTableShapes(client, service, this.options.routing.tablesByService.get(service) ?? []);
       const backfill = await client
         .query<{ source_table: string; state: string }>('SELECT source_table, state FROM pgcarve.backfill WHERE slot = $1 AND state = ANY($2::text[])', [this.options.slot, BACKFILL_IN_PROGRESS])
         .catch(() => ({ rows: [] }));
-      run.backfilling = new Set(backfill.rows.map((r) => r.source_table));
+      const live = await liveRepairs(client, this.options.slot, backfill.rows.filter((r) => r.state === 'repairing').map((r) => r.source_table));
+      run.backfilling = new Map(backfill.rows.map((r) => [r.source_table, skippedTable(service, r.source_table, r.state, live.has(r.source_table))]));
     } catch (error) {
       this.fail(service, classify(error, `verifying ${service}`));
     }
@@ -188,8 +191,9 @@ class DriftVerification {
     for (const service of routed.services) {
       const run = this.runs.get(service);
       if (!run || !this.active(service)) continue;
-      if (run.backfilling.has(legacy.table)) {
-        run.skippedTables.push({ table: legacy.table, reason: 'it is being backfilled or repaired (pgcarve.backfill)' });
+      const busy = run.backfilling.get(legacy.table);
+      if (busy) {
+        run.skippedTables.push(busy);
         continue;
       }
       plans.set(service, this.plan(service, routed, legacy));
@@ -316,6 +320,13 @@ class DriftVerification {
     });
     return { checkpoint: applied !== undefined && applied > compared.checkpoint ? applied : compared.checkpoint, value: compared.value };
   }
+}
+
+/** Why a table in backfill state `state` is not compared. */
+function skippedTable(service: ServiceName, table: string, state: string, repairLive: boolean): SkippedTable {
+  if (state !== 'repairing') return { table, state: 'backfilling', reason: `the initial backfill is copying it (pgcarve.backfill: ${state})` };
+  if (repairLive) return { table, state: 'repairing', reason: 'a running pgcarve backfill is re-copying it' };
+  return { table, state: 'repair-interrupted', reason: `NOT VERIFIED: a pgcarve backfill of it ended before it finished (interrupted, timed out, or the sidecar stopped); finish it: pgcarve backfill --service ${service} --table ${table}` };
 }
 
 function sourcesOf(diffs: ReadonlyMap<TargetPlan, readonly TargetDifference[]>): Set<string> {

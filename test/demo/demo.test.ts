@@ -50,10 +50,12 @@ test('pgcarve demo runs end to end and leaves nothing behind', async () => {
 
   // The rehearsal: writes to document_db's legacy tables stopped, then the cutover runbook.
   expect(output, context).toMatch(/application writes stopped on legacy documents, template_submissions/);
-  expect(output, context).toMatch(/ok\s+frozen\s+no writes to documents, template_submissions/);
+  expect(output, context).toMatch(/ok\s+frozen\s+no change to documents, template_submissions in \d+ s: decoded the legacy WAL from /);
   expect(output, context).toMatch(/ok\s+sync\s+document_db has applied everything up to the fence/);
   expect(output, context).toMatch(/ok\s+verify\s+no drift in 5 tables/);
   expect(output, context).toMatch(/ok\s+sequences\s+3 sequence\(s\)/);
+  expect(output, context).toMatch(/ok\s+still-frozen\s+no change to the legacy tables since the first check, with them locked/);
+  expect(output, context).toMatch(/ok\s+record\s+sealed at [0-9A-F]+\/[0-9A-F]+/);
   // Then the service writes to its own database, the legacy tables follow, and the rollback loses nothing.
   expect(output, context).toMatch(/document_db wrote [1-9]\d* transactions to its own database; the legacy tables followed/);
   expect(output, context).toMatch(/ok\s+stopped\s+no row change in document_db between the fences/);

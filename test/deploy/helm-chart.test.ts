@@ -147,6 +147,17 @@ describe('the Deployment', () => {
     expect(settings).toMatchObject({ PGCARVE_SLOT: 'pgcarve', PGCARVE_PUBLICATION: 'pgcarve', PGCARVE_HTTP_PORT: '9187', PGCARVE_LOG_LEVEL: 'info' });
   });
 
+  test('listens on all interfaces and reads PGCARVE_HTTP_TOKEN from a Secret, only when one is named', async () => {
+    const settings = findManifest(defaults, 'ConfigMap', 'pgcarve')['data'] as Record<string, string>;
+    expect(settings['PGCARVE_HTTP_HOST']).toBe('0.0.0.0');
+    expect(container(findManifest(defaults, 'Deployment')).env?.find((e) => e.name === 'PGCARVE_HTTP_TOKEN'), 'no token: the writing endpoints stay off').toBeUndefined();
+    const withToken = await renderChart(['httpToken.existingSecret=pgcarve-http-token', 'httpToken.secretKey=token']);
+    const variable = container(findManifest(withToken, 'Deployment')).env?.find((e) => e.name === 'PGCARVE_HTTP_TOKEN');
+    expect(variable?.value).toBeUndefined();
+    expect(variable?.valueFrom?.secretKeyRef).toEqual({ name: 'pgcarve-http-token', key: 'token' });
+    expect(validateManifests(withToken)).toEqual([]);
+  });
+
   test('no database URL can be put in the values by accident', async () => {
     const result = await helm(['template', RELEASE, CHART_DIR, '--set', 'database.url=postgres://u:p@h/db']);
     expect(result.code).not.toBe(0);

@@ -16,6 +16,7 @@ export const ALL_OPTIONAL_ON: readonly string[] = [
   'networkPolicy.egress.enabled=true',
   'migrate.enabled=true',
   'serviceAccount.create=true',
+  'httpToken.existingSecret=pgcarve-http-token',
 ];
 
 export interface Manifest {

@@ -36,6 +36,7 @@ export const PGCARVE_METRICS: readonly MetricFamily[] = [
   { name: 'pgcarve_drift_checked_rows_total', type: 'counter', labels: ['service', 'table'] },
   { name: 'pgcarve_backfill_rows_total', type: 'counter', labels: ['service', 'table'] },
   { name: 'pgcarve_backfill_progress_ratio', type: 'gauge', labels: ['service', 'table'] },
+  { name: 'pgcarve_legacy_writes_after_cutover_total', type: 'counter', labels: ['service', 'table'] },
   { name: 'pgcarve_source_connected', type: 'gauge', labels: [] },
   { name: 'pgcarve_ready', type: 'gauge', labels: [] },
   { name: 'pgcarve_unrouted_tables', type: 'gauge', labels: [] },

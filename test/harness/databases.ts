@@ -12,7 +12,10 @@ import { SERVICES, type ServiceName } from '../../src/router/service.js';
  * cluster, under an advisory lock), plus a slot and publication name no other file uses.
  */
 export interface TestDatabases {
+  /** Maintenance database of the targets' server. */
   readonly adminUrl: string;
+  /** Maintenance database of the legacy server: adminUrl, or another major's (PGCARVE_TEST_LEGACY_MAJOR). */
+  readonly legacyAdminUrl: string;
   readonly legacyUrl: string;
   readonly serviceUrls: Readonly<Record<ServiceName, string>>;
   readonly slot: string;
@@ -41,7 +44,7 @@ async function withClient<T>(url: string, f: (client: pg.Client) => Promise<T>):
   }
 }
 
-async function ensureTemplates(adminUrl: string): Promise<void> {
+async function ensureTemplates(adminUrl: string, services = true): Promise<void> {
   await withClient(adminUrl, async (admin) => {
     await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
     try {
@@ -51,7 +54,7 @@ async function ensureTemplates(adminUrl: string): Promise<void> {
         await withClient(databaseUrl(adminUrl, 'pgcarve_tpl_legacy_building'), (c) => c.query(legacySchemaSql()));
         await admin.query('ALTER DATABASE pgcarve_tpl_legacy_building RENAME TO pgcarve_tpl_legacy');
       }
-      for (const service of SERVICES) {
+      for (const service of services ? SERVICES : []) {
         const name = `pgcarve_tpl_${service}`;
         if (existing.has(name)) continue;
         await migrateService(service, databaseUrl(adminUrl, `${name}_building`));
@@ -72,13 +75,16 @@ export async function createEmptyDatabase(adminUrl: string = inject('pgAdminUrl'
 
 export async function createTestDatabases(options: { readonly adminUrl?: string; readonly migrated?: boolean } = {}): Promise<TestDatabases> {
   const adminUrl = options.adminUrl ?? inject('pgAdminUrl');
+  // A cluster of its own (options.adminUrl) holds everything; otherwise the legacy databases may live on another major.
+  const legacyAdminUrl = options.adminUrl ?? (inject('pgLegacyAdminUrl') || adminUrl);
   const migrated = options.migrated ?? true;
   await ensureTemplates(adminUrl);
+  if (legacyAdminUrl !== adminUrl) await ensureTemplates(legacyAdminUrl, false);
   const id = randomBytes(5).toString('hex');
   const legacy = `t${id}_legacy`;
   const targets = Object.fromEntries(SERVICES.map((s) => [s, `t${id}_${s}`])) as Record<ServiceName, string>;
+  await withClient(legacyAdminUrl, (admin) => admin.query(`CREATE DATABASE ${legacy} TEMPLATE pgcarve_tpl_legacy`));
   await withClient(adminUrl, async (admin) => {
-    await admin.query(`CREATE DATABASE ${legacy} TEMPLATE pgcarve_tpl_legacy`);
     for (const service of SERVICES) {
       if (migrated) await admin.query(`CREATE DATABASE ${targets[service]} TEMPLATE pgcarve_tpl_${service}`);
     }
@@ -87,7 +93,7 @@ export async function createTestDatabases(options: { readonly adminUrl?: string;
   const slot = `slot_${id}`;
   const publication = `pub_${id}`;
   const env: Record<string, string> = {
-    DATABASE_URL_LEGACY: databaseUrl(adminUrl, legacy),
+    DATABASE_URL_LEGACY: databaseUrl(legacyAdminUrl, legacy),
     PGCARVE_SLOT: slot,
     PGCARVE_PUBLICATION: publication,
     PGCARVE_HTTP_PORT: '0',
@@ -96,15 +102,19 @@ export async function createTestDatabases(options: { readonly adminUrl?: string;
   for (const service of SERVICES) env[SERVICE_URL_KEYS[service]] = serviceUrls[service];
   return {
     adminUrl,
-    legacyUrl: databaseUrl(adminUrl, legacy),
+    legacyAdminUrl,
+    legacyUrl: databaseUrl(legacyAdminUrl, legacy),
     serviceUrls,
     slot,
     publication,
     env,
     drop: async () => {
-      await withClient(adminUrl, async (admin) => {
+      await withClient(legacyAdminUrl, async (admin) => {
         await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active`, [slot]).catch(() => undefined);
-        for (const name of [legacy, ...Object.values(targets)]) {
+        await admin.query(`DROP DATABASE IF EXISTS ${legacy} WITH (FORCE)`).catch(() => undefined);
+      });
+      await withClient(adminUrl, async (admin) => {
+        for (const name of Object.values(targets)) {
           await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
         }
       });

@@ -37,9 +37,10 @@ describe('pgcarve cutover', () => {
     const report = JSON.parse(json.stdout) as CutoverReport;
     expect(report.ok).toBe(false);
     expect(statuses(report)).toEqual({ frozen: 'refused', sync: 'not-run', verify: 'not-run', sequences: 'not-run', 'still-frozen': 'not-run', record: 'not-run' });
+    expect(report.sealLsn).toBeNull();
     expect(report.writesSeen.map((w) => w.table)).toContain('users');
     expect(text.code).toBe(1);
-    expect(text.stderr).toMatch(/REFUSED\s+frozen\s+the legacy tables of user_db are still being written: in the last 2 s users \(\d+ inserted, \d+ updated, 0 deleted\)/);
+    expect(text.stderr).toMatch(/REFUSED\s+frozen\s+the legacy tables of user_db are still being written: in the last 2 s users \(\d+ inserted, \d+ updated, 0 deleted, 0 truncated\) \(decoded the legacy WAL from [0-9A-F]+\/[0-9A-F]+ to [0-9A-F]+\/[0-9A-F]+ \(\d+ transaction\(s\)\) for /);
     expect(text.stderr).toContain('user_db is NOT cut over');
   });
 
@@ -60,7 +61,10 @@ describe('pgcarve cutover', () => {
     // Every step is safe to repeat: the sequences are already past, so nothing moves.
     const again = await runCli(['cutover', '--service', 'freezone_db', '--assume-frozen', '--json'], dbs.env);
     expect(again.code, again.stdout).toBe(0);
-    expect((JSON.parse(again.stdout) as CutoverReport).sequences.filter((s) => s.advanced)).toEqual([]);
+    const second = JSON.parse(again.stdout) as CutoverReport;
+    expect(second.sequences.filter((s) => s.advanced)).toEqual([]);
+    expect(second.sealLsn).toBe(report.sealLsn);
+    expect(second.steps.find((s) => s.step === 'record')?.detail).toMatch(/^freezone_db was already cut over at .*, sealed at [0-9A-F]+\/[0-9A-F]+; nothing to do$/);
     // The service now writes its own rows, without explicit ids.
     const [zone] = await query<{ id: number }>(dbs.serviceUrls.freezone_db, `INSERT INTO free_zones (slug, name, emirate, benefits) VALUES ('new-zone', 'New', 'Sharjah', '{}') RETURNING id`);
     expect(zone?.id).toBe(11);
@@ -72,7 +76,7 @@ describe('pgcarve cutover', () => {
     // Its own rows are not drift: the drift checks leave a cut-over service alone, status says so.
     const verify = await runCli(['verify', '--service', 'freezone_db'], dbs.env);
     expect(verify.code, verify.stderr).toBe(0);
-    expect(verify.stdout).toMatch(/freezone_db: not checked: cut over at \d{4}-\d\d-\d\dT[\d:]+Z \(pgcarve.cutover\)/);
+    expect(verify.stdout).toMatch(/freezone_db: sealed: cut over at \d{4}-\d\d-\d\dT[\d:]+Z, forward path sealed at [0-9A-F]+\/[0-9A-F]+ \(pgcarve.cutover\)/);
     const status = await runCli(['status'], dbs.env);
     expect(status.stdout).toMatch(/freezone_db:\n  cut over at /);
   });

@@ -14,10 +14,11 @@ let dbs: TestDatabases;
 let observed: ObservedSidecar;
 const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/;
 const SECRET = 'row-value-7f3a9c';
+const TOKEN = 'test-token-0123456789abcdef';
 
 beforeAll(async () => {
   dbs = await createTestDatabases();
-  observed = await startObservedSidecar(dbs, { driftIntervalSeconds: 1 });
+  observed = await startObservedSidecar(dbs, { driftIntervalSeconds: 1, env: { PGCARVE_HTTP_TOKEN: TOKEN } });
   await seedLegacy(dbs.legacyUrl, { users: 50, documents: 50, activityLogs: 50, businessActivities: 50, messages: 10, scraperTasks: 20 });
   await query(dbs.legacyUrl, `INSERT INTO users (email, password_hash, role_id, bio) VALUES ($1, 'x', 1, $1)`, [`${SECRET}@example.test`]);
   await observed.sync();
@@ -27,7 +28,7 @@ afterAll(async () => {
   await dbs?.drop();
 });
 
-const get = (path: string, init?: RequestInit): Promise<Response> => fetch(`${observed.url}${path}`, init);
+const get = (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${observed.url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}` } });
 
 describe('the HTTP API', () => {
   it('serves /healthz, /readyz, /metrics and a 404 that lists the routes', async () => {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { close, createApp, listen } from '../../src/http/http-server.js';
 import { mountApi } from '../../src/http/api-routes.js';
 import { sidecarApi } from '../../src/http/sidecar-api.js';
+import { legacyTablesByService } from '../../src/cutover/legacy-tables.js';
 import { silentLogger } from '../../src/log.js';
 import { PgcarveMetrics } from '../../src/metrics/metrics.js';
 import { SourcePoller } from '../../src/metrics/source-poller.js';
@@ -23,15 +24,18 @@ export interface ObservedOptions {
   readonly driftIntervalSeconds?: number;
   readonly verify?: Partial<Pick<VerifyOptions, 'chunkSize' | 'pauseMs' | 'waitTimeoutMs' | 'maxRounds'>>;
   readonly pollIntervalMs?: number;
+  /** More configuration keys (PGCARVE_HTTP_TOKEN, …). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Wires the parts as run-command.ts does. */
 export async function startObservedSidecar(dbs: TestDatabases, options: ObservedOptions = {}): Promise<ObservedSidecar> {
   const metrics = new PgcarveMetrics();
-  const running = await startSidecar(dbs, {}, { observer: metrics });
+  const running = await startSidecar(dbs, { ...options.env }, { observer: metrics, sealObserver: metrics });
   const { sidecar, config } = running;
   const poller = new SourcePoller({ legacyUrl: config.legacyUrl, slot: config.slot, intervalMs: options.pollIntervalMs ?? 500, onSourceLsn: (lsn) => sidecar.observeSourceLsn(lsn), log: silentLogger });
   metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
+  metrics.bindLegacyTables(legacyTablesByService(sidecar.routing));
   const verifier = new ContinuousVerifier({
     legacyUrl: config.legacyUrl,
     serviceUrls: config.serviceUrls,

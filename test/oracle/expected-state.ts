@@ -144,6 +144,9 @@ export interface Mismatch {
   /** Rows (as JSON arrays of text) the target lacks, and rows it has that it should not. */
   readonly missing: readonly string[];
   readonly unexpected: readonly string[];
+  /** How many rows differ in all (the lists above hold the first five). */
+  readonly missingCount: number;
+  readonly unexpectedCount: number;
 }
 
 /** Compares every target table with the oracle; returns the tables that differ (empty = exact). */
@@ -159,13 +162,13 @@ export async function compareWithOracle(legacyUrl: string, serviceUrls: Readonly
       const expectedSet = new Set(expected);
       const missing = expected.filter((r) => !actualSet.has(r));
       const unexpected = actual.filter((r) => !expectedSet.has(r));
-      if (missing.length > 0 || unexpected.length > 0) mismatches.push({ service: e.service, table: e.table, missing: missing.slice(0, 5), unexpected: unexpected.slice(0, 5) });
+      if (missing.length > 0 || unexpected.length > 0) mismatches.push({ service: e.service, table: e.table, missing: missing.slice(0, 5), unexpected: unexpected.slice(0, 5), missingCount: missing.length, unexpectedCount: unexpected.length });
     } else {
       const expected = await rows(legacyUrl, e.legacy);
       const actual = new Set(await rows(target, `SELECT ${e.key}::text AS key FROM public.${e.table}`));
       const missing = expected.filter((r) => !actual.has(r));
       const wrong = e.derived ? await rows(target, e.derived) : [];
-      if (missing.length > 0 || wrong.length > 0) mismatches.push({ service: e.service, table: e.table, missing: missing.slice(0, 5), unexpected: wrong.slice(0, 5) });
+      if (missing.length > 0 || wrong.length > 0) mismatches.push({ service: e.service, table: e.table, missing: missing.slice(0, 5), unexpected: wrong.slice(0, 5), missingCount: missing.length, unexpectedCount: wrong.length });
     }
   }
   return mismatches;

@@ -70,6 +70,7 @@ migrate Job's env (a pre-install hook runs before the ConfigMap exists).
 PGCARVE_SLOT: {{ .Values.config.slot | quote }}
 PGCARVE_PUBLICATION: {{ .Values.config.publication | quote }}
 PGCARVE_HTTP_PORT: {{ .Values.config.httpPort | int | quote }}
+PGCARVE_HTTP_HOST: {{ .Values.config.httpHost | quote }}
 PGCARVE_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 PGCARVE_DRIFT_INTERVAL_SECONDS: {{ .Values.config.driftIntervalSeconds | int | quote }}
 PGCARVE_BATCH_MAX_TRANSACTIONS: {{ .Values.config.batchMaxTransactions | int | quote }}

@@ -1,0 +1,43 @@
+import pg from 'pg';
+import { SERVICE_URL_KEYS } from '../config/config.js';
+import { connectionFailure } from '../errors/connection-failure.js';
+import { classify } from '../errors/classify.js';
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import { checkSchema, schemaProblems } from '../migrate/schema-check.js';
+import { SERVICES, type ServiceName } from '../router/service.js';
+
+const MIGRATE = 'run `pgcarve migrate` (it creates the service databases and their tables), then start pgcarve again';
+
+/** One service database: reachable, and migrated to what this pgcarve's migrations create. */
+async function checkTarget(service: ServiceName, url: string): Promise<void> {
+  const key = SERVICE_URL_KEYS[service];
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-preflight' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw connectionFailure(error, { key, url, label: service, missingDatabase: MIGRATE });
+  }
+  try {
+    const problems = schemaProblems(await checkSchema(client, service));
+    if (problems.length > 0) throw new PgcarveError('schema_mismatch', `${service} (${key}) is not migrated: ${problems.join('; ')}: ${MIGRATE}`);
+  } catch (error) {
+    throw classify(error, `checking the schema of ${service} (${key})`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Checks every service database before `pgcarve run` touches the legacy database (no publication
+ * or slot is created for targets that cannot take the changes): each is reachable and migrated.
+ * All problems at once, one line per service; the first one's kind.
+ */
+export async function checkServiceDatabases(serviceUrls: Readonly<Record<ServiceName, string>>): Promise<void> {
+  const results = await Promise.allSettled(SERVICES.map((service) => checkTarget(service, serviceUrls[service])));
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [classify(r.reason, 'checking a service database')] : []));
+  const first = failures[0];
+  if (!first) return;
+  if (failures.length === 1) throw first;
+  throw new PgcarveError(first.kind, failures.map((f) => f.message).join('\n'), { cause: first });
+}
