@@ -23,9 +23,9 @@ export interface CutOverWorld {
 }
 
 /** Test databases with a seeded legacy monolith, the forward sidecar in sync, and `services` cut over. */
-export async function cutOverWorld(services: readonly ServiceName[], seed: SeedCounts): Promise<CutOverWorld> {
+export async function cutOverWorld(services: readonly ServiceName[], seed: SeedCounts, extra: Parameters<typeof startSidecar>[2] = {}): Promise<CutOverWorld> {
   const dbs = await createTestDatabases();
-  const sidecar = await startSidecar(dbs);
+  const sidecar = await startSidecar(dbs, {}, extra);
   await seedLegacy(dbs.legacyUrl, seed);
   await sidecar.sync(60_000);
   for (const service of services) await cutOver(sidecar.config, service);
