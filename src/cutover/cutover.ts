@@ -15,6 +15,7 @@ import { describeChanges, describeScan, LegacyChangeScan, type ChangeScan, type 
 import { legacyTablesOf } from './legacy-tables.js';
 import { liveRepairs } from './repair-liveness.js';
 import { sealService, type SealOutcome } from './seal-transaction.js';
+import { stepLines } from './step-lines.js';
 import { advanceSequences, type SequenceAdvance } from './target-sequences.js';
 
 export interface CutoverOptions {
@@ -246,9 +247,7 @@ async function withService<T>(config: Config, service: ServiceName, f: (client: 
 
 /** The report for a person: one line per step. */
 export function describeCutover(report: CutoverReport): string {
-  const mark = { ok: 'ok     ', refused: 'REFUSED', error: 'ERROR  ', skipped: 'skipped', 'not-run': 'not run' } as const;
-  const lines = [`cutover of ${report.service} (legacy tables: ${report.legacyTables.join(', ')})`];
-  for (const s of report.steps) lines.push(`  ${mark[s.status]}  ${s.step.padEnd(12)} ${s.detail.split('\n').join('\n                        ')}`);
+  const lines = [`cutover of ${report.service} (legacy tables: ${report.legacyTables.join(', ')})`, ...stepLines(report.steps)];
   lines.push(report.ok ? `${report.service} is cut over: point its reads and writes at its own database.` : `${report.service} is NOT cut over; keep it on the legacy database.`);
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Config } from '../config/config.js';
+import { stepLines } from '../cutover/step-lines.js';
 import { advanceSequences, type SequenceAdvance } from '../cutover/target-sequences.js';
 import { classify } from '../errors/classify.js';
 import { formatLsn, type Lsn } from '../lsn.js';
@@ -212,9 +213,7 @@ async function withClient<T>(url: string, f: (client: pg.Client) => Promise<T>):
 
 /** The report for a person: one line per step. */
 export function describeRollback(report: RollbackReport): string {
-  const mark = { ok: 'ok     ', refused: 'REFUSED', error: 'ERROR  ', skipped: 'skipped', 'not-run': 'not run' } as const;
-  const lines = [`rollback of ${report.service} (legacy tables: ${report.legacyTables.join(', ')})`];
-  for (const s of report.steps) lines.push(`  ${mark[s.status]}  ${s.step.padEnd(13)} ${s.detail.split('\n').join('\n                         ')}`);
+  const lines = [`rollback of ${report.service} (legacy tables: ${report.legacyTables.join(', ')})`, ...stepLines(report.steps)];
   lines.push(report.ok ? `${report.service} is rolled back: point its reads and writes at the legacy database again; pgcarve keeps its database following legacy.` : `${report.service} is NOT rolled back; it stays cut over (keep it writing to its own database, or stop it and run rollback again).`);
   return lines.join('\n');
 }
