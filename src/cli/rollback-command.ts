@@ -25,7 +25,8 @@ Runs these steps and stops at the first that fails:
                  service's rows
   sequences      every legacy sequence of its tables is set past the largest key
   still-stopped  a last fence: still no row change since the first
-  unseal         pgcarve.cutover.rolled_back_at is set: pgcarve applies legacy changes to the
+  unseal         the seal is lifted (a lift message the sidecar applies, then
+                 pgcarve.cutover.rolled_back_at): pgcarve applies legacy changes to the
                  service database again, and drift checks include it
   remove         the reverse slot and publication are dropped
 Then it prints a report (JSON with --json). Every step is safe to repeat: run it again after
