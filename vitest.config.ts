@@ -12,6 +12,7 @@ const LEGACY_MAJOR_SUBSET = [
   'test/streaming/failures.test.ts',
   'test/backfill/initial-copy.test.ts',
   'test/observability/cutover.test.ts',
+  'test/reverse/no-loop.test.ts',
   'test/platform/legacy-major.test.ts',
 ];
 

@@ -10,6 +10,7 @@ import { sidecarApi } from './http/sidecar-api.js';
 import type { Logger } from './log.js';
 import { PgcarveMetrics } from './metrics/metrics.js';
 import { SourcePoller } from './metrics/source-poller.js';
+import { ReverseSupervisor } from './reverse/reverse-supervisor.js';
 import type { ServiceName } from './router/service.js';
 import { Sidecar } from './sidecar.js';
 import type { WriterObserver, WriterState } from './targets/target-writer.js';
@@ -86,15 +87,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     observer: metrics,
     log,
   });
-  metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService });
+  // The reverse stream of every cut-over service (it reads each service's pgcarve.cutover).
+  const reverse = new ReverseSupervisor({ config, log, observer: metrics });
+  metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService, reverse: () => reverse.snapshot() });
   metrics.bindLegacyTables(legacyTablesByService(sidecar.routing));
 
-  const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier })) });
+  const app = createApp({ ready: () => sidecar.ready(), routes: (a) => mountApi(a, sidecarApi({ config, sidecar, metrics, poller, verifier, reverse })) });
   const { server, port } = await listen(app, config.httpPort, options.httpHost ?? config.httpHost);
 
   const stopper = new AbortController();
   const running = sidecar.run(stopper.signal);
-  const background = Promise.all([poller.run(stopper.signal), verifier.run(stopper.signal)]);
+  const background = Promise.all([poller.run(stopper.signal), verifier.run(stopper.signal), reverse.run(stopper.signal)]);
   const streaming = Promise.race([streamingStarted, running.then(() => Promise.reject(new Error('the sidecar stopped before it streamed')))]);
   streaming.catch(() => undefined);
   running.catch(() => undefined);

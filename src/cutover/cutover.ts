@@ -9,11 +9,13 @@ import type { ServiceName } from '../router/service.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { pause } from '../verify/pause.js';
+import { prepareReverse } from '../reverse/prepare-reverse.js';
 import { readSeal } from './cutover-marker.js';
 import { describeChanges, describeScan, LegacyChangeScan, type ChangeScan, type TableChanges } from './legacy-change-scan.js';
 import { legacyTablesOf } from './legacy-tables.js';
 import { liveRepairs } from './repair-liveness.js';
 import { sealService, type SealOutcome } from './seal-transaction.js';
+import { stepLines } from './step-lines.js';
 import { advanceSequences, type SequenceAdvance } from './target-sequences.js';
 
 export interface CutoverOptions {
@@ -169,6 +171,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
     });
     await run('sequences', async () => {
       sequences = await withService(config, service, (client) => advanceSequences(client, routing.tablesByService.get(service) ?? []));
+      await prepareReverse(config, service); // the reverse slot, before the seal lets the service write
       const moved = sequences.filter((s) => s.advanced);
       return { ok: true, detail: `${sequences.length} sequence(s), ${moved.length} set past the largest key: ${sequences.map((s) => `${s.table}.${s.column} next ${s.nextValue}`).join(', ') || 'none'}` };
     });
@@ -244,9 +247,7 @@ async function withService<T>(config: Config, service: ServiceName, f: (client: 
 
 /** The report for a person: one line per step. */
 export function describeCutover(report: CutoverReport): string {
-  const mark = { ok: 'ok     ', refused: 'REFUSED', error: 'ERROR  ', skipped: 'skipped', 'not-run': 'not run' } as const;
-  const lines = [`cutover of ${report.service} (legacy tables: ${report.legacyTables.join(', ')})`];
-  for (const s of report.steps) lines.push(`  ${mark[s.status]}  ${s.step.padEnd(12)} ${s.detail.split('\n').join('\n                        ')}`);
+  const lines = [`cutover of ${report.service} (legacy tables: ${report.legacyTables.join(', ')})`, ...stepLines(report.steps)];
   lines.push(report.ok ? `${report.service} is cut over: point its reads and writes at its own database.` : `${report.service} is NOT cut over; keep it on the legacy database.`);
   return lines.join('\n');
 }

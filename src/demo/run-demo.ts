@@ -45,6 +45,9 @@ export interface DemoIo {
 
 const SLOT = 'pgcarve_demo';
 const SYNC_TIMEOUT_SECONDS = 60;
+/** How long the cut-over service writes to its own database in the rehearsal. */
+const SERVICE_WRITE_SECONDS = 3;
+
 /** How long the rehearsal watches the frozen legacy tables for writes. */
 const FROZEN_WINDOW_SECONDS = 2;
 
@@ -262,6 +265,11 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
         frozen = tables;
         await running.restrict(LEGACY_TABLES.filter((t) => !tables.includes(t)));
       },
+      resumeWrites: async () => {
+        frozen = [];
+        await running.restrict(undefined);
+      },
+      serviceWriteSeconds: SERVICE_WRITE_SECONDS,
       timeoutSeconds: SYNC_TIMEOUT_SECONDS,
       windowSeconds: FROZEN_WINDOW_SECONDS,
       signal: io.signal,

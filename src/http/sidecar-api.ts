@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { emitFence, waitForFence, type FenceWaitResult } from '../fence.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import type { PgcarveMetrics } from '../metrics/metrics.js';
+import type { ReverseSupervisor } from '../reverse/reverse-supervisor.js';
 import type { SourcePoller } from '../metrics/source-poller.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import type { Sidecar } from '../sidecar.js';
@@ -16,6 +17,7 @@ export interface SidecarApiParts {
   readonly metrics: PgcarveMetrics;
   readonly poller: SourcePoller;
   readonly verifier?: ContinuousVerifier;
+  readonly reverse?: ReverseSupervisor;
 }
 
 /** The HTTP API of a running sidecar: its state, metrics and the legacy and service databases. */
@@ -40,6 +42,7 @@ export function sidecarApi(parts: SidecarApiParts): ApiDeps {
         targets,
         ...(parts.verifier?.last ? { drift: parts.verifier.last } : {}),
         legacyWritesAfterCutover: (service) => metrics.legacyWritesAfterCutover(service),
+        ...(parts.reverse ? { reverse: parts.reverse.snapshot() } : {}),
         excludedTables: snapshot.excludedTables,
       });
     },

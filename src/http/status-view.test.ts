@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn } from '../lsn.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { buildStatus, safeMessage, withSidecarView } from './status-view.js';
@@ -37,8 +38,8 @@ describe('status view', () => {
         safeWalSizeBytes: Number.POSITIVE_INFINITY,
       },
       targets: new Map<ServiceName, TargetState | Error>([
-        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null }],
-        ['document_db', { checkpoint: parseLsn('1/40'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null }],
+        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null, direction: 'forward' }],
+        ['document_db', { checkpoint: parseLsn('1/40'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null, direction: 'forward' }],
         ['scraper_db', new Error('connection refused')],
       ]),
       excludedTables: [],
@@ -48,6 +49,34 @@ describe('status view', () => {
     expect(byService.get('user_db')).toMatchObject({ checkpointLsn: '1/100', lagBytes: 0, lagSeconds: 0 });
     expect(byService.get('document_db')).toMatchObject({ checkpointLsn: '1/40', lagBytes: 0xc0, lagSeconds: null });
     expect(byService.get('scraper_db')).toMatchObject({ checkpointLsn: null, databaseError: 'connection refused' });
+  });
+
+  it('shows the direction of each service and the reverse stream of a cut-over one, its error without values', () => {
+    const view = buildStatus({
+      slot: 'pgcarve',
+      publication: 'pgcarve',
+      targets: new Map<ServiceName, TargetState | Error>([
+        ['user_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: '2026-12-01T07:00:00Z', sealLsn: '0/100', direction: 'cut over: reverse' }],
+        ['document_db', { checkpoint: parseLsn('1/100'), lastCommitTime: null, backfill: [], cutOverAt: null, sealLsn: null, direction: 'rolled back' }],
+      ]),
+      reverse: [
+        {
+          service: 'user_db',
+          state: { kind: 'stopped', error: new PgcarveError('bad_input', 'applying a change of user_db.users: invalid input syntax for type integer: "12ab"') },
+          appliedLsn: parseLsn('0/3000'),
+          sourceLsn: parseLsn('0/3400'),
+          lagBytes: 0x400,
+        },
+      ],
+      excludedTables: [],
+    });
+    const byService = new Map(view.services.map((s) => [s.service, s]));
+    expect(byService.get('user_db')).toMatchObject({
+      direction: 'cut over: reverse',
+      reverse: { state: 'stopped', appliedLsn: '0/3000', lagBytes: 1024, errorKind: 'bad_input', error: 'applying a change of user_db.users: invalid input syntax for type integer: "…"' },
+    });
+    expect(byService.get('document_db')).toMatchObject({ direction: 'rolled back', reverse: null });
+    expect(byService.get('freezone_db')).toMatchObject({ direction: null, reverse: null });
   });
 });
 

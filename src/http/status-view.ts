@@ -2,6 +2,7 @@ import { redactText } from '../config/redact.js';
 import { withoutValues } from '../errors/without-values.js';
 import { formatLsn, lsnDistance, type Lsn } from '../lsn.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
+import type { ReverseProgress } from '../reverse/reverse-stream.js';
 import type { Phase, SidecarSnapshot } from '../sidecar.js';
 import type { SlotHealth } from '../metrics/slot-health.js';
 import { driftRows, type DriftReport, type ServiceDrift } from '../verify/drift-report.js';
@@ -60,6 +61,10 @@ export interface ServiceStatus {
    * commit LSN of the last one (null when the sidecar did not answer).
    */
   readonly legacyWritesAfterCutover: readonly LegacyWritesAfterCutover[] | null;
+  /** `forward`, `cut over: reverse` (the service writes; its changes go back to legacy) or `rolled back`. */
+  readonly direction: TargetState['direction'] | null;
+  /** The reverse stream of a cut-over service, as the running sidecar sees it (null otherwise). */
+  readonly reverse: ReverseStatus | null;
   readonly lagBytes: number | null;
   readonly lagSeconds: number | null;
   readonly writer: { readonly state: 'starting' | 'running' | 'behind' | 'stopped' | 'unknown'; readonly errorKind: string | null; readonly error: string | null };
@@ -73,6 +78,15 @@ export interface LegacyWritesAfterCutover {
   readonly table: string;
   readonly changes: number;
   readonly lastLsn: string;
+}
+
+/** A reverse stream: applied position in the service database's WAL, lag, state and its error. */
+export interface ReverseStatus {
+  readonly state: ReverseProgress['state']['kind'];
+  readonly appliedLsn: string;
+  readonly lagBytes: number;
+  readonly errorKind: string | null;
+  readonly error: string | null;
 }
 
 /** The last drift check of a service: only drifted tables are listed. */
@@ -97,6 +111,7 @@ export interface StatusParts {
   readonly drift?: DriftReport;
   /** The running sidecar's held changes per service (PgcarveMetrics.legacyWritesAfterCutover). */
   readonly legacyWritesAfterCutover?: (service: ServiceName) => readonly LegacyWritesAfterCutover[];
+  readonly reverse?: readonly ReverseProgress[];
   readonly unroutedTables?: readonly string[];
   readonly excludedTables: readonly { readonly table: string; readonly reason: string }[];
 }
@@ -163,6 +178,8 @@ export function buildStatus(parts: StatusParts): StatusView {
         cutOverAt: state?.cutOverAt ?? null,
         sealLsn: state?.sealLsn ?? null,
         legacyWritesAfterCutover: parts.legacyWritesAfterCutover?.(service) ?? null,
+        direction: state?.direction ?? null,
+        reverse: reverseStatus(parts.reverse?.find((r) => r.service === service)),
         lagBytes: progress?.lagBytes ?? dbLag ?? null,
         lagSeconds: progress ? Math.round(progress.lagSeconds * 1000) / 1000 : dbLag === 0 ? 0 : null,
         writer: progress
@@ -196,7 +213,14 @@ export function withSidecarView(fromDatabases: StatusView, sidecar: StatusView):
     services: fromDatabases.services.map((db) => {
       const live = sidecar.services.find((s) => s.service === db.service);
       if (!live) return db;
-      return { ...db, appliedLsn: live.appliedLsn, lagBytes: live.lagBytes, lagSeconds: live.lagSeconds, writer: live.writer, drift: live.drift, legacyWritesAfterCutover: live.legacyWritesAfterCutover ?? null };
+      return { ...db, appliedLsn: live.appliedLsn, lagBytes: live.lagBytes, lagSeconds: live.lagSeconds, writer: live.writer, drift: live.drift, legacyWritesAfterCutover: live.legacyWritesAfterCutover ?? null, reverse: live.reverse };
     }),
   };
+}
+
+function reverseStatus(progress: ReverseProgress | undefined): ReverseStatus | null {
+  if (!progress) return null;
+  const { state } = progress;
+  const error = state.kind === 'stopped' || state.kind === 'reconnecting' ? state.error : undefined;
+  return { state: state.kind, appliedLsn: formatLsn(progress.appliedLsn), lagBytes: progress.lagBytes, errorKind: error?.kind ?? null, error: error ? safeMessage(error.message) : null };
 }

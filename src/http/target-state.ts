@@ -7,6 +7,7 @@ import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';
 import type { ServiceName } from '../router/service.js';
 import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
+import { describeDirection, readDirection } from '../reverse/service-direction.js';
 
 /** One row of pgcarve.backfill: a legacy table's backfill into this service database. */
 export interface BackfillTableState {
@@ -29,6 +30,8 @@ export interface TargetState {
   readonly cutOverAt: string | null;
   /** The LSN of its cutover seal ('X/Y'), or null. */
   readonly sealLsn: string | null;
+  /** Which way its rows flow (pgcarve.cutover and its rolled_back_at). */
+  readonly direction: ReturnType<typeof describeDirection>;
 }
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
@@ -48,11 +51,13 @@ export async function readTargetState(url: string, slot: string, service?: Servi
     // The backfill's own reader, so status shows each table as `run` interprets its state.
     const backfill = await readBackfillStates(client, slot);
     const seal = await readSeal(client, slot);
+    const direction = describeDirection(await readDirection(client, slot));
     const live = await liveRepairs(client, slot, backfill.filter((b) => b.kind === 'repairing').map((b) => b.table));
     const row = checkpoint.rows[0];
     return {
       cutOverAt: seal?.at ?? null,
       sealLsn: seal ? formatLsn(seal.fenceLsn) : null,
+      direction,
       checkpoint: row ? parseLsn(row.lsn) : ZERO_LSN,
       lastCommitTime: row?.commit_time ?? null,
       backfill: backfill.map((b) => ({

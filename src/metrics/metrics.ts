@@ -4,6 +4,7 @@ import type { SealObserver } from '../cutover/sealed-writes.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { ERROR_KINDS } from '../errors/pgcarve-error.js';
 import type { PgcarveError } from '../errors/pgcarve-error.js';
+import type { ReverseObserver, ReverseProgress, ReverseState } from '../reverse/reverse-stream.js';
 import type { SidecarSnapshot } from '../sidecar.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import type { SourceOp } from '../targets/target-op.js';
@@ -15,6 +16,7 @@ export const METRIC_PREFIX = 'pgcarve_';
 
 const SOURCE_OPS: readonly SourceOp[] = ['insert', 'update', 'delete', 'truncate'];
 const WRITER_STATES = ['running', 'behind', 'stopped'] as const;
+const REVERSE_STATES: readonly ReverseState['kind'][] = ['starting', 'streaming', 'reconnecting', 'stopped'];
 
 /** What the gauges read at scrape time. */
 export interface MetricsSource {
@@ -23,6 +25,8 @@ export interface MetricsSource {
   readonly slot: () => SlotHealth | undefined;
   /** The target tables of each service, so that their counters exist (at 0) from the start. */
   readonly tablesByService: ReadonlyMap<ServiceName, readonly string[]>;
+  /** The reverse streams of the cut-over services (none before a cutover). */
+  readonly reverse?: () => readonly ReverseProgress[];
 }
 
 export interface PgcarveMetricsOptions {
@@ -39,7 +43,7 @@ export interface PgcarveMetricsOptions {
  * are never stale. Labelled counters are created at 0 for every known label set, so that rate()
  * and increase() see the first increment.
  */
-export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserver {
+export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserver, ReverseObserver {
   readonly registry = new Registry();
   /** The backfill's observer (a separate object: its stateChanged is not the writers'). */
   readonly backfill: BackfillObserver;
@@ -57,6 +61,9 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserv
   private readonly sealedWrites: Counter<'service' | 'table'>;
   /** Per service and legacy table: changes held by the seal, and the commit LSN of the last one. */
   private readonly sealedTally = new Map<ServiceName, Map<string, { changes: number; lastLsn: Lsn }>>();
+  private readonly reverseTransactions: Counter<'service'>;
+  private readonly reverseChanges: Counter<'service'>;
+  private readonly reverseErrors: Counter<'service' | 'kind'>;
 
   constructor(options: PgcarveMetricsOptions = {}) {
     const registers = [this.registry];
@@ -121,6 +128,41 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserv
         }
       },
     });
+
+    const reverse = (): readonly ReverseProgress[] => metrics.source?.reverse?.() ?? [];
+    new Gauge({
+      name: `${METRIC_PREFIX}reverse_lag_bytes`,
+      help: 'Bytes of the service database WAL its reverse stream has not applied to the legacy tables yet (cut-over services only).',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of reverse()) this.set({ service: p.service }, p.lagBytes);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}reverse_applied_lsn`,
+      help: 'The service database WAL position (LSN as a number) below which its reverse stream has applied everything to the legacy tables.',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of reverse()) this.set({ service: p.service }, Number(p.appliedLsn));
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}reverse_state`,
+      help: "1 for the state each cut-over service's reverse stream is in: starting, streaming, reconnecting, or stopped by an error that needs an operator.",
+      labelNames: ['service', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of reverse()) for (const state of REVERSE_STATES) this.set({ service: p.service, state }, p.state.kind === state ? 1 : 0);
+      },
+    });
+    this.reverseTransactions = new Counter({ name: `${METRIC_PREFIX}reverse_transactions_applied_total`, help: 'Service transactions with row changes the reverse stream applied to the legacy tables.', labelNames: ['service'], registers });
+    this.reverseChanges = new Counter({ name: `${METRIC_PREFIX}reverse_changes_applied_total`, help: 'Legacy row writes the reverse stream made (one per service row change).', labelNames: ['service'], registers });
+    this.reverseErrors = new Counter({ name: `${METRIC_PREFIX}reverse_errors_total`, help: 'Errors of the reverse streams, by error kind (transient ones are retried; others stop the stream).', labelNames: ['service', 'kind'], registers });
 
     this.transactions = new Counter({ name: `${METRIC_PREFIX}transactions_applied_total`, help: 'Legacy transactions applied to the service database (in batches that had changes for it).', labelNames: ['service'], registers });
     this.changes = new Counter({ name: `${METRIC_PREFIX}changes_applied_total`, help: 'Target row changes applied, by target table and legacy operation.', labelNames: ['service', 'table', 'op'], registers });
@@ -203,6 +245,17 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserv
 
   stateChanged(_service: ServiceName, _state: WriterState): void {
     // writer_state is read from the snapshot at scrape time.
+  }
+
+  // ReverseObserver
+
+  reverseApplied(service: ServiceName, changes: number): void {
+    this.reverseTransactions.inc({ service });
+    this.reverseChanges.inc({ service }, changes);
+  }
+
+  reverseError(service: ServiceName, error: PgcarveError): void {
+    this.reverseErrors.inc({ service, kind: error.kind });
   }
 
   // Backfill

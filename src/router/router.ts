@@ -3,6 +3,7 @@ import { CHUNK_PREFIX, decodeChunk, deriveChunk } from '../backfill/chunk-messag
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
+import { REVERSE_ORIGIN_PREFIX } from '../reverse/reverse-names.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
 import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-events.js';
 import type { TargetOp } from '../targets/target-op.js';
@@ -67,6 +68,8 @@ export class Router {
   private readonly writers: ReadonlyMap<ServiceName, WriterPort>;
   private inTransaction = false;
   private fence = false;
+  /** The transaction in progress was written by a reverse stream (its origin): not applied again. */
+  private fromReverse = false;
   /** The commit LSN of the transaction in progress, and the backfill floors it is compared with. */
   private finalLsn: Lsn | undefined;
   private floors: BackfillFloors = NO_FLOORS;
@@ -105,10 +108,12 @@ export class Router {
 
   async handle(event: PgoutputEvent): Promise<void> {
     this.live();
+    if (this.fromReverse && (event.kind === 'insert' || event.kind === 'update' || event.kind === 'delete' || event.kind === 'truncate' || event.kind === 'message')) return;
     switch (event.kind) {
       case 'begin':
         this.inTransaction = true;
         this.fence = false;
+        this.fromReverse = false;
         this.finalLsn = event.finalLsn;
         await this.broadcast({ kind: 'begin', finalLsn: event.finalLsn, commitTimeMs: pgTimeToMs(event.commitTime) });
         return;
@@ -164,8 +169,10 @@ export class Router {
           this.onSeals?.(this.seals);
         }
         return;
-      case 'type':
       case 'origin':
+        this.fromReverse = event.name.startsWith(REVERSE_ORIGIN_PREFIX);
+        return;
+      case 'type':
         return;
       case 'stream_start':
       case 'stream_stop':

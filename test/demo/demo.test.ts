@@ -56,7 +56,13 @@ test('pgcarve demo runs end to end and leaves nothing behind', async () => {
   expect(output, context).toMatch(/ok\s+sequences\s+3 sequence\(s\)/);
   expect(output, context).toMatch(/ok\s+still-frozen\s+no change to the legacy tables since the first check, with them locked/);
   expect(output, context).toMatch(/ok\s+record\s+sealed at [0-9A-F]+\/[0-9A-F]+/);
-  expect(output, context).toMatch(/^cutover rehearsal succeeded/m);
+  // Then the service writes to its own database, the legacy tables follow, and the rollback loses nothing.
+  expect(output, context).toMatch(/document_db wrote [1-9]\d* transactions to its own database; the legacy tables followed/);
+  expect(output, context).toMatch(/ok\s+stopped\s+no row change in document_db between the fences/);
+  expect(output, context).toMatch(/ok\s+verify\s+legacy rows mapped forward equal document_db's rows: no drift in 5 tables/);
+  expect(output, context).toMatch(/ok\s+remove\s+reverse slot and publication/);
+  expect(output, context).toMatch(/^\s*document_db is rolled back/m);
+  expect(output, context).toMatch(/^cutover rehearsal succeeded: document_db was cut over, wrote to its own database, and was rolled back with nothing lost/m);
   expect(output, context).toMatch(/^demo succeeded$/m);
 
   const dir = /data directory (\S+)/.exec(output)?.[1];

@@ -70,6 +70,7 @@ describe('pgcarve status, for a person', () => {
     lastCommitTime: null,
     sealLsn: null,
     cutOverAt: null,
+    direction: 'forward',
     backfill: rows.map(([table, state, rowsCopied, rowsEstimated]) => ({ table, state, rowsCopied, rowsEstimated, updatedAt: '2026-01-01T00:00:00.000Z' })),
   });
 

@@ -1,0 +1,51 @@
+import pg from 'pg';
+import { classify } from '../errors/classify.js';
+import { parseLsn, type Lsn } from '../lsn.js';
+import type { ServiceName } from '../router/service.js';
+import { readReverseCheckpoint, type ReverseCheckpoint } from './reverse-checkpoint.js';
+import { REVERSE_FENCE_PREFIX } from './reverse-names.js';
+
+/**
+ * Writes a fence into a service database's WAL (a transactional logical message): once the
+ * legacy database's reverse checkpoint is at or past the returned LSN, everything the service
+ * committed before the fence is applied to the legacy tables.
+ */
+export async function emitReverseFence(serviceUrl: string, service: ServiceName): Promise<Lsn> {
+  const client = new pg.Client({ connectionString: serviceUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-reverse-fence' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const result = await client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [REVERSE_FENCE_PREFIX, new Date().toISOString()]);
+    return parseLsn(result.rows[0]?.lsn ?? '0/0');
+  } catch (error) {
+    throw classify(error, `writing a fence into ${service}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface ReverseFenceWait {
+  readonly reached: boolean;
+  readonly checkpoint: ReverseCheckpoint;
+}
+
+/** Waits until the reverse checkpoint of `slot` in the legacy database is at or past `fence`, or `timeoutMs` passes. */
+export async function waitForReverseFence(legacyUrl: string, slot: string, fence: Lsn, timeoutMs: number, signal?: AbortSignal): Promise<ReverseFenceWait> {
+  const deadline = Date.now() + timeoutMs;
+  const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-reverse-fence' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    for (;;) {
+      const checkpoint = await readReverseCheckpoint(client, slot);
+      if (checkpoint.lsn >= fence) return { reached: true, checkpoint };
+      if (Date.now() >= deadline || signal?.aborted) return { reached: false, checkpoint };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    throw classify(error, 'reading the reverse checkpoint in the legacy database');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
