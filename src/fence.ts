@@ -13,6 +13,7 @@ import { readCheckpoint } from './targets/checkpoint.js';
  */
 export async function emitFence(legacyUrl: string): Promise<Lsn> {
   const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   try {
     await client.connect().catch((error: unknown) => {
       throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: legacyUrl, label: 'the legacy database' });

@@ -249,6 +249,7 @@ export class Sidecar {
     // The targets first: nothing is created on the legacy side for targets that cannot take it.
     await checkServiceDatabases(config.serviceUrls);
     const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 10_000 });
+    client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
     try {
       await client.connect();
     } catch (error) {
@@ -461,6 +462,7 @@ function writerPort(writer: TargetWriter, session: WriterSession | undefined): W
 /** Whether any mapped table holds a row on the exported snapshot `snapshot`. */
 async function anyRowsOnSnapshot(url: string, snapshot: string | undefined, tables: readonly string[]): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   await client.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

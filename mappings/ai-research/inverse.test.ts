@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRoundTrip, legacyRowOf, TRAPS } from '../inverse-round-trip.js';
+import { expectRoundTrip, legacyRowOf, TRAPS } from '../../test/mappings/inverse-round-trip.js';
 import { aiTrainingData, assistantMemory, conversations, messages, researchTopics, webResearchItems } from './schema.js';
 
 const training = (tags: string | null) => ({ table: aiTrainingData, row: { id: TRAPS.bigint, source: null, input: TRAPS.unicode, output: 'o', tags, created_at: TRAPS.micros } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRoundTrip, legacyRowOf, TRAPS } from '../inverse-round-trip.js';
+import { expectRoundTrip, legacyRowOf, TRAPS } from '../../test/mappings/inverse-round-trip.js';
 import { documentTemplates, documentTypes, documents, templateSubmissions, userDocuments } from './schema.js';
 
 const document = (id: string, over: Record<string, string | null> = {}) => ({

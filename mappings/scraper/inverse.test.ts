@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRoundTrip, legacyRowOf, TRAPS } from '../inverse-round-trip.js';
+import { expectRoundTrip, legacyRowOf, TRAPS } from '../../test/mappings/inverse-round-trip.js';
 import { activityLogs, scraperResults, scraperSchedules, scraperTasks } from './schema.js';
 
 describe('scraper_db inverse mappings: forward(inverse(rows)) = rows', () => {

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { expectRoundTrip, TRAPS } from '../inverse-round-trip.js';
+import { expectRoundTrip, TRAPS } from '../../test/mappings/inverse-round-trip.js';
 import { roles, userProfiles, users } from './schema.js';
 
 const user = (id: string, over: Record<string, string | null> = {}) => ({

@@ -145,6 +145,7 @@ async function holdRepairLocks(config: Pick<Config, 'serviceUrls'>, services: re
 
 async function checkSlot(legacyUrl: string, slot: string, log: Logger): Promise<void> {
   const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   try {
     await client.connect();
     const result = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
@@ -162,6 +163,7 @@ async function checkSlot(legacyUrl: string, slot: string, log: Logger): Promise<
 export async function withStates(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], f: (client: pg.Client, service: ServiceName) => Promise<void>): Promise<void> {
   for (const service of services) {
     const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000 });
+    client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
     try {
       await client.connect();
       await ensureStateTables(client);

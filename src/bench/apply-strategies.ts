@@ -69,6 +69,7 @@ const APPLY: Readonly<Record<ApplyStrategy, (client: pg.ClientBase, batch: reado
 export async function measureApplyStrategies(cluster: EmbeddedCluster, batchRows: number, repetitions: number): Promise<Record<ApplyStrategy, SampleStats>> {
   await recreateDatabase(cluster, DB);
   const client = new pg.Client({ connectionString: cluster.url(DB) });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   await client.connect();
   try {
     await client.query(`CREATE TABLE apply_target (${COLUMNS.map((c, i) => `${c} ${TYPES[i]}${c === 'id' ? ' PRIMARY KEY' : ''}`).join(', ')})`);

@@ -55,6 +55,7 @@ export async function startBenchCluster(): Promise<EmbeddedCluster> {
 
 export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   await client.connect();
   try {
     return await use(client);

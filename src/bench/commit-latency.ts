@@ -28,6 +28,7 @@ export async function writeProbes(legacyUrl: string, tag: string, changesPerSeco
   await Promise.all(
     Array.from({ length: connections }, async (_, index) => {
       const client = new pg.Client({ connectionString: legacyUrl });
+      client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
       await client.connect();
       try {
         for (let k = 0; ; k += 1) {
@@ -72,6 +73,7 @@ ALTER TABLE public.activity_logs ENABLE ALWAYS TRIGGER bench_apply_clock;`;
 /** Installs the apply-clock trigger on a subscriber's activity_logs (it fires in the apply worker too). */
 export async function installApplyClock(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   await client.connect();
   try {
     await client.query(APPLY_CLOCK_SQL);
@@ -82,6 +84,7 @@ export async function installApplyClock(url: string): Promise<void> {
 
 async function commitTimes(url: string, tag: string, clock: TargetClock = 'commit'): Promise<Map<string, number>> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   await client.connect();
   try {
     const { rows } = await client.query<{ id: string; ms: number }>(

@@ -55,6 +55,7 @@ type End = 'duration' | 'key' | 'interrupt';
 
 async function withClient<T>(url: string, f: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   await client.connect();
   try {
     return await f(client);

@@ -38,6 +38,7 @@ const ROUNDS: Readonly<Record<ServiceName, string>> = {
 /** Writes to the service database for `seconds` (one transaction every `pauseMs`); returns the transactions committed. */
 export async function runServiceWorkload(url: string, service: ServiceName, seconds: number, pauseMs = 100, signal?: AbortSignal): Promise<number> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-demo-service' });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   await client.connect();
   let transactions = 0;
   try {

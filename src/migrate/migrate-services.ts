@@ -45,6 +45,7 @@ function maintenanceUrl(url: string): string {
 export async function ensureDatabase(url: string, key = 'the service URL'): Promise<boolean> {
   const name = databaseName(url);
   const client = new pg.Client({ connectionString: maintenanceUrl(url), connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   try {
     await client.connect();
   } catch (error) {
@@ -83,6 +84,7 @@ export async function migrateService(service: ServiceName, url: string): Promise
   const key = SERVICE_URL_KEYS[service];
   const databaseCreated = await ensureDatabase(url, key);
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   try {
     await client.connect();
   } catch (error) {

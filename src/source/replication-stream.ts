@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { streamApplicationName } from './slot-holder.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
@@ -69,6 +70,8 @@ export class ReplicationStream {
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     this.service = service;
+    let finished = false;
+    const connections = recordConnections(service, () => finished);
     let failed: ((error: unknown) => void) | undefined;
     const failure = new Promise<never>((_, reject) => (failed = reject));
     failure.catch(() => undefined);
@@ -121,6 +124,13 @@ export class ReplicationStream {
       this.stopped = undefined;
       // The library's stop can wait on a connection still being set up: do not hang on it.
       await Promise.race([service.destroy().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      // A stop that raced with the library's connection set-up can leave the new connection open
+      // with every listener removed: it would hold the slot, and its end would crash the process.
+      finished = true;
+      for (const client of connections) {
+        client.on('error', () => undefined);
+        await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      }
       if (this.service === service) this.service = undefined;
     }
   }
@@ -164,4 +174,28 @@ export class ReplicationStream {
     const connection = (service as unknown as { _connection?: { sendCopyFromChunk?: (b: Buffer) => void } })._connection;
     connection?.sendCopyFromChunk?.(message);
   }
+}
+
+/**
+ * Every replication client the library creates for `service`, seen as it is assigned (the library
+ * keeps its current one in `_client`), so that each can be closed when the run ends: one whose
+ * set-up raced with a stop can be left connecting with every listener removed (the library's
+ * stop), holding the slot, and its eventual end would crash the process. One assigned once the
+ * run has `finished` is closed at once.
+ */
+function recordConnections(service: LogicalReplicationService, finished: () => boolean): readonly pg.Client[] {
+  const clients: pg.Client[] = [];
+  let current: pg.Client | null = null;
+  Object.defineProperty(service, '_client', {
+    configurable: true,
+    get: () => current,
+    set: (client: pg.Client | null) => {
+      current = client;
+      if (!client) return;
+      clients.push(client);
+      client.on('error', () => undefined);
+      if (finished()) void client.end().catch(() => undefined);
+    },
+  });
+  return clients;
 }

@@ -158,6 +158,7 @@ export interface CreatedSlot {
 
 export async function createSlot(connectionString: string, slot: string, exportSnapshot: boolean): Promise<CreatedSlot> {
   const client = new pg.Client({ connectionString, replication: 'database' } as pg.ClientConfig);
+  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   try {
     await client.connect();
   } catch (error) {

@@ -1,12 +1,12 @@
 import { getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { expect } from 'vitest';
-import type { SourceValue, TableMapping, TextValue } from '../src/router/mapping.js';
-import type { InverseMapping, ServiceRow } from '../src/reverse/inverse-mapping.js';
-import { LEGACY_RULES } from './index.js';
-import { textArrayItems } from './inverse-transforms.js';
-import { INVERSE_MAPPINGS } from './inverses.js';
-import { LEGACY_COLUMNS } from './legacy/columns.js';
+import type { SourceValue, TableMapping, TextValue } from '../../src/router/mapping.js';
+import type { InverseMapping, ServiceRow } from '../../src/reverse/inverse-mapping.js';
+import { LEGACY_RULES } from '../../mappings/index.js';
+import { textArrayItems } from '../../mappings/inverse-transforms.js';
+import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
+import { LEGACY_COLUMNS } from '../../mappings/legacy/columns.js';
 
 /**
  * The round trip of the inverse mappings (for the unit tests beside each service's inverse.ts):
