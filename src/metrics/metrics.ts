@@ -132,12 +132,13 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserv
     const reverse = (): readonly ReverseProgress[] => metrics.source?.reverse?.() ?? [];
     new Gauge({
       name: `${METRIC_PREFIX}reverse_lag_bytes`,
-      help: 'Bytes of the service database WAL its reverse stream has not applied to the legacy tables yet (cut-over services only).',
+      help: 'Bytes of the service database WAL its reverse stream has not applied to the legacy tables yet (0 for a service that is not cut over: nothing to carry back).',
       labelNames: ['service'],
       registers,
       collect() {
         this.reset();
-        for (const p of reverse()) this.set({ service: p.service }, p.lagBytes);
+        const lags = new Map(reverse().map((p) => [p.service, p.lagBytes] as const));
+        for (const service of new Set([...(view()?.services ?? []).map((s) => s.service), ...lags.keys()])) this.set({ service }, lags.get(service) ?? 0);
       },
     });
     new Gauge({
@@ -152,12 +153,17 @@ export class PgcarveMetrics implements WriterObserver, DriftObserver, SealObserv
     });
     new Gauge({
       name: `${METRIC_PREFIX}reverse_state`,
-      help: "1 for the state each cut-over service's reverse stream is in: starting, streaming, reconnecting, or stopped by an error that needs an operator.",
+      help: "1 for the state each service's reverse stream is in: off (the service is not cut over), starting, streaming, reconnecting, or stopped by an error that needs an operator.",
       labelNames: ['service', 'state'],
       registers,
       collect() {
         this.reset();
-        for (const p of reverse()) for (const state of REVERSE_STATES) this.set({ service: p.service, state }, p.state.kind === state ? 1 : 0);
+        const streams = new Map(reverse().map((p) => [p.service, p.state.kind] as const));
+        const services = new Set([...(view()?.services ?? []).map((s) => s.service), ...streams.keys()]);
+        for (const service of services) {
+          const current = streams.get(service) ?? 'off';
+          for (const state of ['off', ...REVERSE_STATES] as const) this.set({ service, state }, current === state ? 1 : 0);
+        }
       },
     });
     this.reverseTransactions = new Counter({ name: `${METRIC_PREFIX}reverse_transactions_applied_total`, help: 'Service transactions with row changes the reverse stream applied to the legacy tables.', labelNames: ['service'], registers });

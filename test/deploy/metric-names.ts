@@ -37,6 +37,8 @@ export const PGCARVE_METRICS: readonly MetricFamily[] = [
   { name: 'pgcarve_backfill_rows_total', type: 'counter', labels: ['service', 'table'] },
   { name: 'pgcarve_backfill_progress_ratio', type: 'gauge', labels: ['service', 'table'] },
   { name: 'pgcarve_legacy_writes_after_cutover_total', type: 'counter', labels: ['service', 'table'] },
+  { name: 'pgcarve_reverse_lag_bytes', type: 'gauge', labels: ['service'] },
+  { name: 'pgcarve_reverse_state', type: 'gauge', labels: ['service', 'state'] },
   { name: 'pgcarve_source_connected', type: 'gauge', labels: [] },
   { name: 'pgcarve_ready', type: 'gauge', labels: [] },
   { name: 'pgcarve_unrouted_tables', type: 'gauge', labels: [] },
@@ -46,7 +48,8 @@ export const PGCARVE_METRICS: readonly MetricFamily[] = [
 export const LABEL_VALUES = {
   service: ['user_db', 'document_db', 'freezone_db', 'ai_research_db', 'scraper_db'],
   op: ['insert', 'update', 'delete', 'truncate'],
-  state: ['running', 'stopped'],
+  state: ['running', 'behind', 'stopped'],
+  reverseState: ['off', 'starting', 'streaming', 'reconnecting', 'stopped'],
   status: ['reserved', 'extended', 'unreserved', 'lost'],
   driftKind: ['missing', 'extra', 'different'],
 } as const;

@@ -20,7 +20,7 @@ function labelValues(family: MetricFamily, label: string): readonly string[] {
     case 'op':
       return LABEL_VALUES.op;
     case 'state':
-      return LABEL_VALUES.state;
+      return family.name === 'pgcarve_reverse_state' ? LABEL_VALUES.reverseState : LABEL_VALUES.state;
     case 'status':
       return LABEL_VALUES.status;
     case 'table':
@@ -41,6 +41,7 @@ function combinations(family: MetricFamily): readonly Record<string, string>[] {
 
 function gaugeValue(name: string, labels: Record<string, string>, scrape: number): number {
   if (name === 'pgcarve_writer_state') return labels['state'] === 'running' ? 1 : 0;
+  if (name === 'pgcarve_reverse_state') return labels['state'] === 'off' ? 1 : 0;
   if (name === 'pgcarve_slot_wal_status') return labels['status'] === 'reserved' ? 1 : 0;
   if (name === 'pgcarve_source_lsn' || name === 'pgcarve_applied_lsn') return 1_000_000 + scrape * 4096;
   if (name === 'pgcarve_drift_last_check_timestamp_seconds') return Date.now() / 1000;
