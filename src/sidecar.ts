@@ -51,10 +51,11 @@ export interface SidecarSnapshot {
 
 /**
  * The backfill (backfill/backfill.ts explains each step and why the result is exact), as prepare()
- * drives it before streaming: `plan` before a new slot is created over legacy tables that hold
- * rows, `copy` on the new slot's exported snapshot, `resume` when the slot exists but an earlier
- * process left a table unfinished, and `floors` for the router before streaming. Without one,
- * `run` refuses to start on a legacy database whose mapped tables hold rows.
+ * drives it before streaming: `plan` before a new slot is created, `copy` on the new slot's
+ * exported snapshot, `resume` when the slot exists but a service database is owed a copy (a table
+ * an earlier process left unfinished, a database recreated or its pgcarve state lost, a newly
+ * mapped table: backfill-holes.ts), and `floors` for the router before streaming. Without one,
+ * `run` refuses to start when the mapped tables hold rows on the new slot's snapshot.
  */
 export interface SidecarBackfill {
   plan(routing: RoutingTable, copyNeeded: boolean): Promise<void>;
