@@ -102,7 +102,12 @@ export async function repair(options: RepairOptions): Promise<readonly RepairRep
       reports.push({ ...result, services, applied: waited.reached, interrupted });
       if (interrupted) break;
     } finally {
-      await Promise.all(locks.map((client) => client.end().catch(() => undefined)));
+      // Released before the connection ends: a backend exits a moment after its client goes, and
+      // until then the lock would still say "repairing" to status, verify and cutover.
+      await Promise.all(locks.map(async (client) => {
+        await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+        await client.end().catch(() => undefined);
+      }));
     }
   }
   options.observer.finished();
