@@ -58,7 +58,7 @@ export interface SidecarSnapshot {
  * `run` refuses to start when the mapped tables hold rows on the new slot's snapshot.
  */
 export interface SidecarBackfill {
-  plan(routing: RoutingTable, copyNeeded: boolean): Promise<void>;
+  plan(routing: RoutingTable): Promise<void>;
   copy(slot: CreatedSlot, routing: RoutingTable, signal: AbortSignal): Promise<void>;
   unfinished(routing: RoutingTable): Promise<boolean>;
   resume(routing: RoutingTable, slotPosition: Lsn, signal: AbortSignal): Promise<void>;
@@ -272,11 +272,10 @@ export class Sidecar {
         // Always with an exported snapshot: whether the tables hold rows is decided on the snapshot
         // the stream continues from, never by an earlier look (a transaction open during that look
         // could commit before the slot's consistent point: it would be neither copied nor streamed).
-        await backfill?.plan(this.routing, true);
+        await backfill?.plan(this.routing);
         created = await createSlot(config.legacyUrl, config.slot, true);
         log.info(`created replication slot ${config.slot} at ${formatLsn(created.consistentPoint)}`, { slot: config.slot, lsn: formatLsn(created.consistentPoint) });
         if (backfill) {
-          await this.checkTargets();
           this.setPhase('backfilling');
           await backfill.copy(created, this.routing, signal);
         } else if (await anyRowsOnSnapshot(config.legacyUrl, created.snapshot, mapped)) {
@@ -286,7 +285,6 @@ export class Sidecar {
           throw new PgcarveError('bad_input', `the mapped legacy tables already hold rows and this pgcarve has no backfill: they would be missing from the targets`);
         }
       } else if (backfill && (await backfill.unfinished(this.routing))) {
-        await this.checkTargets();
         this.setPhase('backfilling');
         await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN, signal);
       }
@@ -296,14 +294,6 @@ export class Sidecar {
       await created?.release();
       await client.end().catch(() => undefined);
     }
-  }
-
-  /** Opens and closes a session of every writer: connection, tables and checkpoint are usable. */
-  private async checkTargets(): Promise<void> {
-    const results = await Promise.allSettled(this.writers.map((w) => w.openSession()));
-    for (const w of this.writers) w.closeSession();
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
   }
 
   private minPosition(): Lsn {

@@ -75,18 +75,18 @@ export class Backfill {
   }
 
   /**
-   * Step 1; with `copyNeeded` false (empty legacy tables) every table is recorded as copied with
-   * nothing to copy. Either way every service database gets a checkpoint row (0/0 if it had none),
-   * so that one without it later is known to have lost its state (backfill-holes.ts).
+   * Step 1: every mapped table is `pending` in every service database it feeds, and every service
+   * database gets a checkpoint row (0/0 if it had none), so that one without it later is known to
+   * have lost its state (backfill-holes.ts). The sidecar always copies on the new slot's snapshot
+   * (empty tables are copied in no time), so a plan is never "nothing to copy".
    */
-  async plan(routing: RoutingTable, copyNeeded: boolean): Promise<void> {
+  async plan(routing: RoutingTable): Promise<void> {
     const { slot } = this.options.config;
     await this.eachService(routing, async (client, service, tables) => {
       await ensureStateTables(client);
       await writeCheckpoint(client, slot, ZERO_LSN, null);
-      if (copyNeeded) await writePlan(client, slot, tables);
-      else await writeNothingToCopy(client, slot, tables);
-      if (copyNeeded) for (const table of tables) this.observer.stateChanged(service, table, 'pending');
+      await writePlan(client, slot, tables);
+      for (const table of tables) this.observer.stateChanged(service, table, 'pending');
     });
   }
 

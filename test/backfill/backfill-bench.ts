@@ -82,7 +82,7 @@ try {
     const slot = `bench_c${concurrency}`;
     const config = { legacyUrl, serviceUrls, slot, backfillConcurrency: concurrency };
     const backfill = new Backfill({ config, log: silentLogger });
-    await backfill.plan(routing, true);
+    await backfill.plan(routing);
     const created = await createSlot(legacyUrl, slot, true);
     started = performance.now();
     try {
