@@ -1,6 +1,6 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { deriveUpsert, sourceKeyOf, type OpSink } from '../router/derive-ops.js';
-import type { TextValue } from '../router/mapping.js';
+import type { TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
 import { isServiceName, type ServiceName } from '../router/service.js';
 import { LegacyRowFactory } from './legacy-row.js';

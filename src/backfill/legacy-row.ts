@@ -1,5 +1,5 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { SourceRow, TextValue } from '../router/mapping.js';
+import type { SourceRow, TextValue } from '../values.js';
 
 /** Names that JSON.stringify, await and inspection look up on any object: absent, not an error. */
 const PROTOCOL_NAMES = new Set(['toJSON', 'then', 'inspect']);

@@ -3,7 +3,7 @@ import { readCutOver } from '../cutover/cutover-marker.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { deriveUpsert } from '../router/derive-ops.js';
-import type { TextValue } from '../router/mapping.js';
+import type { TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
 import { markPending } from './backfill-state.js';

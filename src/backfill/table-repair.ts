@@ -3,7 +3,7 @@ import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
 import { deriveUpsert, sourceKeyOf, type OpSink } from '../router/derive-ops.js';
-import type { TextValue } from '../router/mapping.js';
+import type { TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
 import { loadTableShapes, type TableShape } from '../targets/table-shape.js';

@@ -2,7 +2,7 @@ import type { InferSelectModel } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { LegacyColumn } from '../../mappings/legacy/columns.js';
 import type { LegacyTableName } from '../../mappings/legacy/schema.js';
-import type { SourceValue, TextValue } from '../router/mapping.js';
+import type { SourceValue, TextValue } from '../values.js';
 import type { ServiceName } from '../router/service.js';
 
 /**

@@ -6,7 +6,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
 import { pause } from '../verify/pause.js';
 import { formatLsn, lsnDistance, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
-import type { SourceValue } from '../router/mapping.js';
+import type { SourceValue } from '../values.js';
 import { pgTimeToMs } from '../router/router.js';
 import type { ServiceName } from '../router/service.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';

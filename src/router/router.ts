@@ -10,7 +10,7 @@ import type { TargetOp } from '../targets/target-op.js';
 import type { WriterItem } from '../targets/writer-input.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
 import { RelationMemory } from './relation-memory.js';
-import type { SourceRow, SourceValue } from './mapping.js';
+import type { SourceRow, SourceValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
 import { applySealMessage, holdSealed, NO_SEALS, SEAL_PREFIX, type SealedChange, type ServiceSeals } from './seals.js';
 import { SERVICES, type ServiceName } from './service.js';

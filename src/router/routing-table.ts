@@ -1,6 +1,7 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { LegacyTableRule, SourceKey, TableMapping, TargetDeclaration, TextValue } from './mapping.js';
+import type { LegacyTableRule, TableMapping, TargetDeclaration } from './mapping.js';
+import type { SourceKey, TextValue } from '../values.js';
 import { SERVICES, type ServiceName } from './service.js';
 
 /** A declared target, resolved to its SQL table name and key. */

@@ -7,7 +7,7 @@ import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';
 import type { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
-import type { SourceKey, TextValue } from '../router/mapping.js';
+import type { SourceKey, TextValue } from '../values.js';
 import type { ResolvedTarget, RoutedTable, RoutingTable } from '../router/routing-table.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { loadTableShapes, type TableShape } from '../targets/table-shape.js';

@@ -1,5 +1,5 @@
 import { deriveUpsert } from '../router/derive-ops.js';
-import type { SourceValue } from '../router/mapping.js';
+import type { SourceValue } from '../values.js';
 import type { ResolvedTarget, RoutedTable, RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
 import type { LegacyRow } from './legacy-rows.js';

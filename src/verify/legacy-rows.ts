@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn, type Lsn } from '../lsn.js';
-import type { SourceRow, TextValue } from '../router/mapping.js';
+import type { SourceRow, TextValue } from '../values.js';
 
 /** A legacy table as the drift check reads it: its key columns with their SQL types. */
 export interface LegacyTable {

@@ -1,7 +1,8 @@
 import { getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { expect } from 'vitest';
-import type { SourceValue, TableMapping, TextValue } from '../../src/router/mapping.js';
+import type { SourceValue, TextValue } from '../../src/values.js';
+import type { TableMapping } from '../../src/router/mapping.js';
 import type { InverseMapping, ServiceRow } from '../../src/reverse/inverse-mapping.js';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { textArrayItems } from '../../mappings/inverse-transforms.js';
