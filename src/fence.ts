@@ -3,7 +3,7 @@ import { classify } from './errors/classify.js';
 import { connectionFailure } from './errors/connection-failure.js';
 import { formatLsn, lsnDistance, parseLsn, type Lsn } from './lsn.js';
 import { FENCE_PREFIX } from './router/router.js';
-import { SERVICES, type ServiceName } from './router/service.js';
+import { SERVICES, type ServiceName } from '../mappings/services.js';
 import { readCheckpoint } from './targets/checkpoint.js';
 
 /**

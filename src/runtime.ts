@@ -11,7 +11,7 @@ import type { Logger } from './log.js';
 import { PgcarveMetrics } from './metrics/metrics.js';
 import { SourcePoller } from './metrics/source-poller.js';
 import { ReverseSupervisor } from './reverse/reverse-supervisor.js';
-import type { ServiceName } from './router/service.js';
+import type { ServiceName } from '../mappings/services.js';
 import { Sidecar } from './sidecar.js';
 import type { WriterObserver, WriterState } from './targets/target-writer.js';
 import { ContinuousVerifier, writerViews } from './verify/continuous-verifier.js';

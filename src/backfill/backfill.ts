@@ -5,7 +5,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
 import { formatLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { CreatedSlot } from '../source/slot.js';
 import { readCheckpoint, writeCheckpoint } from '../targets/checkpoint.js';
 import { ensureStateTables } from '../targets/state-tables.js';

@@ -4,7 +4,7 @@ import { repairScope } from '../cli/backfill-command.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import { RoutingTable, type RoutedTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { TargetOp } from '../targets/target-op.js';
 import { servicesBelowFloor } from './backfill-floors.js';
 import { decodeChunk, deriveChunk, encodeChunk, type ChunkMessage } from './chunk-message.js';

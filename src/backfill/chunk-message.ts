@@ -2,7 +2,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { deriveUpsert, sourceKeyOf, type OpSink } from '../router/derive-ops.js';
 import type { TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
-import { isServiceName, type ServiceName } from '../router/service.js';
+import { isServiceName, type ServiceName } from '../../mappings/services.js';
 import { LegacyRowFactory } from './legacy-row.js';
 
 /** The prefix of `pgcarve backfill`'s chunk messages (pg_logical_emit_message, transactional). */

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { deriveUpsert, type OpSink } from '../router/derive-ops.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { TargetOp } from '../targets/target-op.js';
 import type { BackfillObserver } from './backfill-observer.js';
 import { addRowsCopied, markCopied, markStarted } from './backfill-state.js';

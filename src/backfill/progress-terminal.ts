@@ -1,4 +1,4 @@
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { BackfillObserver } from './backfill-observer.js';
 import type { BackfillStateKind } from './backfill-state.js';
 import { ProgressMeter, type TableProgress } from './progress-meter.js';

@@ -5,7 +5,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { emitFence, waitForFence } from '../fence.js';
 import type { Logger } from '../log.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { readSeal } from '../cutover/cutover-marker.js';
 import { lockRepair } from '../cutover/repair-liveness.js';
 import { ensureStateTables } from '../targets/state-tables.js';

@@ -5,7 +5,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { deriveUpsert } from '../router/derive-ops.js';
 import type { TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { markPending } from './backfill-state.js';
 import { LegacyRowFactory } from './legacy-row.js';
 import { connectLegacyText, legacyColumns } from './legacy-session.js';

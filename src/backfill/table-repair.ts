@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { deriveUpsert, sourceKeyOf, type OpSink } from '../router/derive-ops.js';
 import type { TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { loadTableShapes, type TableShape } from '../targets/table-shape.js';
 import type { BackfillObserver } from './backfill-observer.js';
 import { CHUNK_PREFIX, encodeChunk, type ChunkDeletes } from './chunk-message.js';

@@ -5,7 +5,7 @@ import { cutOverRefusal, repair, type RepairScope } from '../backfill/repair.js'
 import { resync } from '../backfill/resync.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { RoutingTable } from '../router/routing-table.js';
-import { isServiceName, SERVICES, type ServiceName } from '../router/service.js';
+import { isServiceName, SERVICES, type ServiceName } from '../../mappings/services.js';
 import { EXIT, type Command, type CommandContext } from './command.js';
 import { parseTimeout } from './wait-sync-command.js';
 

@@ -3,7 +3,7 @@ import { LEGACY_RULES } from '../../mappings/index.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeCutover, runCutover } from '../cutover/cutover.js';
 import { RoutingTable } from '../router/routing-table.js';
-import { SERVICES } from '../router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
 import { integerOption, serviceOption } from './verify-command.js';
 import { parseTimeout } from './wait-sync-command.js';

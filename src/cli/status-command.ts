@@ -9,7 +9,7 @@ import { readTargetState, type TargetState } from '../http/target-state.js';
 import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
 import { RoutingTable } from '../router/routing-table.js';
 import { readPublicTables } from '../source/public-tables.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
 import { formatBytes } from '../bytes.js';
 

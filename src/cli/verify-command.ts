@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { RoutingTable } from '../router/routing-table.js';
-import { isServiceName, SERVICES, type ServiceName } from '../router/service.js';
+import { isServiceName, SERVICES, type ServiceName } from '../../mappings/services.js';
 import { describeDriftReport, hasDrift, incomplete } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { EXIT, type Command } from './command.js';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { sealsFrom, type ServiceSeals } from '../router/seals.js';
 import { ensureStateTables } from '../targets/state-tables.js';
 

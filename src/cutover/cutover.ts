@@ -5,7 +5,7 @@ import { classify } from '../errors/classify.js';
 import { describeFenceResult, emitFence, waitForFence } from '../fence.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { pause } from '../verify/pause.js';

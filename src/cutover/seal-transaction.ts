@@ -4,7 +4,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeFenceResult, waitForFence } from '../fence.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 import { encodeSealMessage, SEAL_PREFIX } from '../router/seals.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { markCutOver } from './cutover-marker.js';
 
 export interface SealOptions {

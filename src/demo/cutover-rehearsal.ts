@@ -5,7 +5,7 @@ import { emitReverseFence, waitForReverseFence } from '../reverse/reverse-fence.
 import { reverseNames } from '../reverse/reverse-names.js';
 import { describeRollback, runRollback, type RollbackReport } from '../rollback/rollback.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { runServiceWorkload } from './service-workload.js';
 
 /** What the service wrote to its own database while cut over, and how far legacy followed. */

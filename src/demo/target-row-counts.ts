@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 export type RowCounts = ReadonlyMap<ServiceName, readonly { readonly table: string; readonly rows: number }[]>;
 

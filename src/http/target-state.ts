@@ -2,10 +2,10 @@ import pg from 'pg';
 import { readBackfillStates } from '../backfill/backfill-state.js';
 import { readSeal } from '../cutover/cutover-marker.js';
 import { liveRepairs } from '../cutover/repair-liveness.js';
-import { SERVICE_URL_KEYS } from '../config/config.js';
+import { SERVICE_URL_KEYS } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { describeDirection, readDirection } from '../reverse/service-direction.js';
 

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { SERVICE_SCHEMAS, migrationsFolder } from '../../mappings/services.js';
-import type { ServiceName } from '../router/service.js';
-import { SERVICE_URL_KEYS } from '../config/config.js';
+import { SERVICES, migrationsFolder } from '../../mappings/services.js';
+import type { ServiceName } from '../../mappings/services.js';
+import { SERVICE_URL_KEYS } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
@@ -78,9 +78,7 @@ export async function ensureDatabase(url: string, key = 'the service URL'): Prom
  * really there (a table dropped by hand is not hidden behind "already at the latest migration").
  */
 export async function migrateService(service: ServiceName, url: string): Promise<ServiceMigrationReport> {
-  const entry = SERVICE_SCHEMAS.find((s) => s.service === service);
-  if (!entry) throw new PgcarveError('internal', `no schema for service ${service}`);
-  const folder = migrationsFolder(entry.folder);
+  const folder = migrationsFolder(service);
   const key = SERVICE_URL_KEYS[service];
   const databaseCreated = await ensureDatabase(url, key);
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
@@ -135,7 +133,7 @@ export async function migrateService(service: ServiceName, url: string): Promise
 /** Migrates every service; services fail independently and all are reported. */
 export async function migrateAll(urls: Readonly<Record<ServiceName, string>>): Promise<readonly (ServiceMigrationReport | { readonly service: ServiceName; readonly error: PgcarveError })[]> {
   return await Promise.all(
-    SERVICE_SCHEMAS.map(async ({ service }) => {
+    SERVICES.map(async (service) => {
       try {
         return await migrateService(service, urls[service]);
       } catch (error) {

@@ -1,10 +1,10 @@
 import { getTableName } from 'drizzle-orm';
 import pg from 'pg';
-import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
+import { INVERSE_MAPPINGS } from '../../mappings/index.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { deleteReverseCheckpoint, ensureReverseCheckpoint } from './reverse-checkpoint.js';
 import { reverseNames } from './reverse-names.js';
 

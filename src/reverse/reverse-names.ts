@@ -1,5 +1,5 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 /** Every replication origin pgcarve's reverse streams tag legacy transactions with starts so. */
 export const REVERSE_ORIGIN_PREFIX = 'pgcarve_reverse';

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
+import { INVERSE_MAPPINGS } from '../../mappings/index.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { pause } from '../verify/pause.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { reverseNames } from './reverse-names.js';
 import { ReverseStream, type ReverseObserver, type ReverseProgress } from './reverse-stream.js';
 import { readDirection, type ServiceDirection } from './service-direction.js';

@@ -11,7 +11,7 @@ import { reverseNames } from '../reverse/reverse-names.js';
 import { liftSeal } from '../cutover/seal-transaction.js';
 import { readDirection, type ServiceDirection } from '../reverse/service-direction.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { pause } from '../verify/pause.js';

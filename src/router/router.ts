@@ -13,7 +13,7 @@ import { RelationMemory } from './relation-memory.js';
 import type { SourceRow, SourceValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
 import { applySealMessage, holdSealed, NO_SEALS, SEAL_PREFIX, type SealedChange, type ServiceSeals } from './seals.js';
-import { SERVICES, type ServiceName } from './service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 
 /** The prefix of pgcarve's fence messages (pg_logical_emit_message). */
 export const FENCE_PREFIX = 'pgcarve.fence';

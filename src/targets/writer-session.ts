@@ -3,7 +3,7 @@ import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, maxLsn, type Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { BatchApplier } from './apply-batch.js';
 import { beginFenced, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { ensureStateTables } from './state-tables.js';

@@ -9,7 +9,7 @@ import type { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import type { SourceKey, TextValue } from '../values.js';
 import type { ResolvedTarget, RoutedTable, RoutingTable } from '../router/routing-table.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { loadTableShapes, type TableShape } from '../targets/table-shape.js';
 import type { DriftObserver, DriftReport, ServiceDrift, ServiceOutcome, SkippedTable } from './drift-report.js';
 import { expectedRows, targetId, type ExpectedRow, type ExpectedTable } from './expected-rows.js';

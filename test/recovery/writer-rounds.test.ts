@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/log.js';
 import type { Lsn } from '../../src/lsn.js';
 import { RoundEnded, Router, type WriterPort } from '../../src/router/router.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { TargetWriter } from '../../src/targets/target-writer.js';
 import type { WriterItem } from '../../src/targets/writer-input.js';
 import type { WriterSession } from '../../src/targets/writer-session.js';

@@ -11,7 +11,7 @@ import { emitReverseFence, waitForReverseFence } from '../../src/reverse/reverse
 import { reverseNames } from '../../src/reverse/reverse-names.js';
 import { ReverseSupervisor } from '../../src/reverse/reverse-supervisor.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { driftRows } from '../../src/verify/drift-report.js';
 import { verifyDrift } from '../../src/verify/drift-verifier.js';
 

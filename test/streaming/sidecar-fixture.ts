@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { Sidecar } from '../../src/sidecar.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { TestDatabases } from '../harness/databases.js';
 
 /** A sidecar running in this process on the test databases, with helpers to write and wait. */

@@ -1,6 +1,6 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { ServiceName } from './service.js';
-import type { SourceKey, SourceRow, SourceValue, TextValue } from '../values.js';
+import type { ServiceName } from './services.js';
+import type { SourceKey, SourceRow, SourceValue, TextValue } from '../src/values.js';
 
 /** The SQL column names of a drizzle table (pgcarve's schemas name JS keys after SQL columns). */
 export type ColumnsOf<T extends PgTable> = keyof T['_']['columns'] & string;
