@@ -2,9 +2,9 @@ import pg from 'pg';
 import { classify } from './errors/classify.js';
 import { connectionFailure } from './errors/connection-failure.js';
 import { formatLsn, lsnDistance, parseLsn, type Lsn } from './lsn.js';
-import { FENCE_PREFIX } from './router/router.js';
+import { FENCE_PREFIX } from './source/wal-messages.js';
 import { SERVICES, type ServiceName } from '../mappings/services.js';
-import { readCheckpoint } from './targets/checkpoint.js';
+import { readCheckpoint } from './state/checkpoint.js';
 
 /**
  * Writes a fence into the legacy WAL: a transactional logical message. Every service whose

@@ -18,10 +18,10 @@ import { checkServiceDatabases } from './targets/target-preflight.js';
 import { TargetWriter, type WriterObserver, type WriterState } from './targets/target-writer.js';
 import { probeTarget } from './targets/target-probe.js';
 import type { WriterSession } from './targets/writer-session.js';
-import { NO_FLOORS, type BackfillFloors } from './backfill/backfill-floors.js';
-import { readSeals } from './cutover/cutover-marker.js';
+import { NO_FLOORS, type BackfillFloors } from './source/backfill-floors.js';
+import { readSealFences } from './state/cutover-marker.js';
 import { sealedWriteReporter, type SealObserver } from './cutover/sealed-writes.js';
-import { NO_SEALS, type SealedChange, type ServiceSeals } from './router/seals.js';
+import { NO_SEALS, sealsFrom, type SealedChange, type ServiceSeals } from './router/seals.js';
 
 /** `standby`: the slot is held by another pgcarve; this one retries and takes over when it is released. */
 export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'standby' | 'stopping' | 'stopped';
@@ -289,7 +289,7 @@ export class Sidecar {
         await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN, signal);
       }
       if (backfill) this.floors = await backfill.floors(this.routing);
-      this.seals = await readSeals(config.serviceUrls, config.slot);
+      this.seals = sealsFrom(await readSealFences(config.serviceUrls, config.slot));
     } finally {
       await created?.release();
       await client.end().catch(() => undefined);

@@ -7,12 +7,12 @@ import { formatLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { RoutingTable } from '../router/routing-table.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { CreatedSlot } from '../source/slot.js';
-import { readCheckpoint, writeCheckpoint } from '../targets/checkpoint.js';
-import { ensureStateTables } from '../targets/state-tables.js';
-import type { BackfillFloors } from './backfill-floors.js';
+import { readCheckpoint, writeCheckpoint } from '../state/checkpoint.js';
+import { ensureStateTables } from '../state/state-tables.js';
+import type { BackfillFloors } from '../source/backfill-floors.js';
 import { nullBackfillObserver, type BackfillObserver } from './backfill-observer.js';
 import { adoptable, owedCopies, readServiceRecord, type ServiceRecord } from './backfill-holes.js';
-import { readBackfillStates, writeNothingToCopy, writePlan } from './backfill-state.js';
+import { readBackfillStates, writeNothingToCopy, writePlan } from '../state/backfill-state.js';
 import { copyTables } from './copy-tables.js';
 import { takeFreshSnapshot } from './fresh-snapshot.js';
 

@@ -7,9 +7,9 @@ import type { RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../../mappings/services.js';
 import type { TargetOp } from '../targets/target-op.js';
 import type { BackfillObserver } from './backfill-observer.js';
-import { addRowsCopied, markCopied, markStarted } from './backfill-state.js';
+import { addRowsCopied, markCopied, markStarted } from '../state/backfill-state.js';
 import { planTable, type KeyRange, type PlanOptions, type TablePlan } from './copy-plan.js';
-import { LegacyRowFactory } from './legacy-row.js';
+import { LegacyRowFactory } from '../source/legacy-row.js';
 import { SnapshotSession, type PageSize } from './snapshot-reader.js';
 import { TargetSession } from './target-session.js';
 

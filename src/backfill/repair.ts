@@ -6,11 +6,11 @@ import { emitFence, waitForFence } from '../fence.js';
 import type { Logger } from '../log.js';
 import type { RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../../mappings/services.js';
-import { readSeal } from '../cutover/cutover-marker.js';
-import { lockRepair } from '../cutover/repair-liveness.js';
-import { ensureStateTables } from '../targets/state-tables.js';
+import { readSeal } from '../state/cutover-marker.js';
+import { lockRepair } from '../state/repair-liveness.js';
+import { ensureStateTables } from '../state/state-tables.js';
 import type { BackfillObserver } from './backfill-observer.js';
-import { isUnfinished, markCopied, markStarted, readBackfillStates } from './backfill-state.js';
+import { isUnfinished, markCopied, markStarted, readBackfillStates } from '../state/backfill-state.js';
 import { repairTable, type RepairTableResult } from './table-repair.js';
 
 export interface RepairScope {

@@ -8,8 +8,9 @@ import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { loadTableShapes, type TableShape } from '../targets/table-shape.js';
 import type { BackfillObserver } from './backfill-observer.js';
-import { CHUNK_PREFIX, encodeChunk, type ChunkDeletes } from './chunk-message.js';
-import { LegacyRowFactory } from './legacy-row.js';
+import { encodeChunk, type ChunkDeletes } from '../source/chunk-message.js';
+import { CHUNK_PREFIX } from '../source/wal-messages.js';
+import { LegacyRowFactory } from '../source/legacy-row.js';
 import { connectLegacyText, legacyColumns } from './legacy-session.js';
 import { renamedKey, targetKeysInRange, type ChunkRange } from './target-key-range.js';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { readBackfillStates } from '../backfill/backfill-state.js';
+import { readBackfillStates } from '../state/backfill-state.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { describeFenceResult, emitFence, waitForFence } from '../fence.js';
@@ -10,10 +10,10 @@ import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/dri
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { pause } from '../verify/pause.js';
 import { prepareReverse } from '../reverse/prepare-reverse.js';
-import { readSeal } from './cutover-marker.js';
+import { readSeal } from '../state/cutover-marker.js';
 import { describeChanges, describeScan, LegacyChangeScan, type ChangeScan, type TableChanges } from './legacy-change-scan.js';
 import { legacyTablesOf } from './legacy-tables.js';
-import { liveRepairs } from './repair-liveness.js';
+import { liveRepairs } from '../state/repair-liveness.js';
 import { sealService, type SealOutcome } from './seal-transaction.js';
 import { stepLines } from './step-lines.js';
 import { advanceSequences, type SequenceAdvance } from './target-sequences.js';

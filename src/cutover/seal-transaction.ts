@@ -5,7 +5,7 @@ import { describeFenceResult, waitForFence } from '../fence.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 import { encodeSealMessage, SEAL_PREFIX } from '../router/seals.js';
 import type { ServiceName } from '../../mappings/services.js';
-import { markCutOver } from './cutover-marker.js';
+import { markCutOver } from '../state/cutover-marker.js';
 
 export interface SealOptions {
   readonly legacyUrl: string;

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { readBackfillStates } from '../backfill/backfill-state.js';
-import { readSeal } from '../cutover/cutover-marker.js';
-import { liveRepairs } from '../cutover/repair-liveness.js';
+import { readBackfillStates } from '../state/backfill-state.js';
+import { readSeal } from '../state/cutover-marker.js';
+import { liveRepairs } from '../state/repair-liveness.js';
 import { SERVICE_URL_KEYS } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';

@@ -8,7 +8,7 @@ import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { redactUrl } from '../config/redact.js';
-import { ensureStateTables } from '../targets/state-tables.js';
+import { ensureStateTables } from '../state/state-tables.js';
 import { recreateTables } from './recreate-tables.js';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { appliedMigrations, checkSchema, journalLost, MIGRATIONS_TABLE, schemaOf, schemaProblems, STATE_SCHEMA } from './schema-check.js';

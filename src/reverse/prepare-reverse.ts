@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { ServiceName } from '../../mappings/services.js';
-import { deleteReverseCheckpoint, ensureReverseCheckpoint } from './reverse-checkpoint.js';
+import { deleteReverseCheckpoint, ensureReverseCheckpoint } from '../state/reverse-checkpoint.js';
 import { reverseNames } from './reverse-names.js';
 
 /** The service tables whose writes go back to legacy: those with an inverse mapping. */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 import type { ServiceName } from '../../mappings/services.js';
-import { readReverseCheckpoint, type ReverseCheckpoint } from './reverse-checkpoint.js';
+import { readReverseCheckpoint, type ReverseCheckpoint } from '../state/reverse-checkpoint.js';
 import { REVERSE_FENCE_PREFIX } from './reverse-names.js';
 
 /**

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { pause } from '../verify/pause.js';
 import { formatLsn, lsnDistance, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { SourceValue } from '../values.js';
-import { pgTimeToMs } from '../router/router.js';
+import { pgTimeToMs } from '../source/pgoutput-events.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
 import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-events.js';
@@ -15,7 +15,7 @@ import { ReplicationStream } from '../source/replication-stream.js';
 import type { ExclusiveTable, InverseMapping, ServiceRow } from '../../mappings/inverse-mapping.js';
 import { applyLegacyWrite } from './legacy-applier.js';
 import { keyChanged, putWrite, removeWrite, truncateWrite, type LegacyWrite } from './legacy-write.js';
-import { readReverseCheckpoint, writeReverseCheckpoint } from './reverse-checkpoint.js';
+import { readReverseCheckpoint, writeReverseCheckpoint } from '../state/reverse-checkpoint.js';
 import type { ReverseNames } from './reverse-names.js';
 
 /**

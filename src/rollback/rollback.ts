@@ -5,7 +5,7 @@ import { advanceSequences, type SequenceAdvance } from '../cutover/target-sequen
 import { classify } from '../errors/classify.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { removeReverse } from '../reverse/prepare-reverse.js';
-import { readReverseCheckpoint } from '../reverse/reverse-checkpoint.js';
+import { readReverseCheckpoint } from '../state/reverse-checkpoint.js';
 import { emitReverseFence, waitForReverseFence } from '../reverse/reverse-fence.js';
 import { reverseNames } from '../reverse/reverse-names.js';
 import { liftSeal } from '../cutover/seal-transaction.js';

@@ -1,11 +1,12 @@
-import { NO_FLOORS, servicesBelowFloor, type BackfillFloors } from '../backfill/backfill-floors.js';
-import { CHUNK_PREFIX, decodeChunk, deriveChunk } from '../backfill/chunk-message.js';
+import { NO_FLOORS, servicesBelowFloor, type BackfillFloors } from '../source/backfill-floors.js';
+import { decodeChunk } from '../source/chunk-message.js';
+import { CHUNK_PREFIX, FENCE_PREFIX, REVERSE_ORIGIN_PREFIX } from '../source/wal-messages.js';
+import { deriveChunk } from './derive-chunk.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
-import { REVERSE_ORIGIN_PREFIX } from '../reverse/reverse-names.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
-import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-events.js';
+import { pgTimeToMs, type PgoutputEvent, type RelationEvent, type Tuple } from '../source/pgoutput-events.js';
 import type { TargetOp } from '../targets/target-op.js';
 import type { WriterItem } from '../targets/writer-input.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
@@ -15,8 +16,6 @@ import type { RoutedTable, RoutingTable } from './routing-table.js';
 import { applySealMessage, holdSealed, NO_SEALS, SEAL_PREFIX, type SealedChange, type ServiceSeals } from './seals.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 
-/** The prefix of pgcarve's fence messages (pg_logical_emit_message). */
-export const FENCE_PREFIX = 'pgcarve.fence';
 
 /**
  * Where the router delivers, for one stream round; a returned promise means "wait before sending
@@ -48,9 +47,6 @@ interface KnownRelation {
 }
 
 const PIECE = 500;
-
-/** Epoch of pgoutput timestamps: 2000-01-01 00:00 UTC, in ms since the Unix epoch. */
-const PG_EPOCH_MS = 946_684_800_000;
 
 /**
  * Turns decoded pgoutput events into each service's writer items: source transactions in commit
@@ -322,8 +318,4 @@ function fillUnchanged(row: Record<string, SourceValue>, old: Record<string, Sou
     }
   }
   return filled ?? row;
-}
-
-export function pgTimeToMs(micros: bigint): number {
-  return Number(micros / 1000n) + PG_EPOCH_MS;
 }

@@ -1,7 +1,7 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { readSeal } from '../cutover/cutover-marker.js';
-import { liveRepairs } from '../cutover/repair-liveness.js';
+import { readSeal } from '../state/cutover-marker.js';
+import { liveRepairs } from '../state/repair-liveness.js';
 import { formatLsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { BackfillObserver } from '../../src/backfill/backfill-observer.js';
-import { readBackfillStates, type BackfillState } from '../../src/backfill/backfill-state.js';
-import type { BackfillStateKind } from '../../src/backfill/backfill-state.js';
+import { readBackfillStates, type BackfillState } from '../../src/state/backfill-state.js';
+import type { BackfillStateKind } from '../../src/state/backfill-state.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { TestDatabases } from '../harness/databases.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { Backfill } from '../../src/backfill/backfill.js';
-import type { BackfillStateKind } from '../../src/backfill/backfill-state.js';
+import type { BackfillStateKind } from '../../src/state/backfill-state.js';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/log.js';
