@@ -1,5 +1,6 @@
 import { NO_FLOORS, servicesBelowFloor, type BackfillFloors } from '../source/backfill-floors.js';
 import { decodeChunk } from '../source/chunk-message.js';
+import { LegacyRowFactory } from '../source/legacy-row.js';
 import { CHUNK_PREFIX, FENCE_PREFIX, REVERSE_ORIGIN_PREFIX } from '../source/wal-messages.js';
 import { deriveChunk } from './derive-chunk.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
@@ -43,7 +44,8 @@ interface KnownRelation {
   readonly routed: RoutedTable | undefined;
   /** Set when the changes of this relation must stop the services `routed` feeds (relation-memory.ts). */
   readonly problem: PgcarveError | undefined;
-  readonly columnSet: ReadonlySet<string>;
+  /** Guards the rows of this relation against columns it lacks (legacy-row.ts). */
+  readonly rows: LegacyRowFactory;
 }
 
 const PIECE = 500;
@@ -135,7 +137,7 @@ export class Router {
         const oldTuple = event.oldTuple ?? event.keyTuple;
         const old = oldTuple ? tupleToRecord(oldTuple, known.event.columns) : undefined;
         const fresh = tupleToRecord(event.newTuple, known.event.columns);
-        const row = this.guard(known, event.oldTuple && old ? fillUnchanged(fresh, old) : fresh);
+        const row = known.rows.adopt(event.oldTuple && old ? fillUnchanged(fresh, old) : fresh);
         await this.derive(routed, () => deriveUpsert(this.routing, routed, row, sourceKeyOf(routed, old ?? fresh), 'update', this.sink), known.problem);
         return;
       }
@@ -190,7 +192,12 @@ export class Router {
     if (verdict.kind === 'stopped') this.log.error(verdict.error.message, { table: `${event.schema}.${event.name}`, kind: verdict.error.kind });
     const routed = verdict.kind === 'unrouted' ? undefined : verdict.routed;
     const problem = verdict.kind === 'stopped' ? verdict.error : undefined;
-    this.relations.set(event.relationId, { event, routed, problem, columnSet: new Set(event.columns.map((c) => c.name)) });
+    this.relations.set(event.relationId, { event, routed, problem, rows: new LegacyRowFactory(
+        event.name,
+        event.columns.map((c) => c.name),
+        (column) => `legacy table ${event.schema}.${event.name} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column (or change the mapping), then run \`pgcarve backfill --resync --table ${event.name}\` and restart pgcarve: the table is copied again and its changes up to the copy are skipped`,
+      ),
+    });
   }
 
   private relation(id: number): KnownRelation {
@@ -204,19 +211,7 @@ export class Router {
    * is an operator error naming it, never an `undefined` that would mean "unchanged".
    */
   private row(known: KnownRelation, tuple: Tuple): SourceRow {
-    return this.guard(known, tupleToRecord(tuple, known.event.columns));
-  }
-
-  private guard(known: KnownRelation, record: Record<string, SourceValue>): SourceRow {
-    const table = `${known.event.schema}.${known.event.name}`;
-    return new Proxy(record, {
-      get(target, column) {
-        if (typeof column === 'string' && !known.columnSet.has(column)) {
-          throw new PgcarveError('column_missing', `legacy table ${table} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column (or change the mapping), then run \`pgcarve backfill --resync --table ${known.event.name}\` and restart pgcarve: the table is copied again and its changes up to the copy are skipped`);
-        }
-        return target[column as string];
-      },
-    }) as SourceRow;
+    return known.rows.adopt(tupleToRecord(tuple, known.event.columns));
   }
 
   /**
