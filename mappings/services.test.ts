@@ -4,10 +4,9 @@ import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-root.js';
-import { SERVICES } from './services.js';
+import { migrationsFolder, SERVICE_LIST, SERVICES } from './services.js';
 import { LEGACY_TABLES, legacySchemaSql } from './legacy/schema.js';
 import { SERVICE_DEFINITIONS } from './index.js';
-import { SERVICE_LIST, migrationsFolder } from './services.js';
 
 describe('SERVICE_DEFINITIONS', () => {
   it('lists every service once, in the order of SERVICES', () => {

@@ -10,7 +10,7 @@ import type { BackfillObserver } from './backfill-observer.js';
 import { addRowsCopied, markCopied, markStarted } from '../state/backfill-state.js';
 import { planTable, type KeyRange, type PlanOptions, type TablePlan } from './copy-plan.js';
 import { LegacyRowFactory } from '../source/legacy-row.js';
-import { SnapshotSession, type PageSize } from './snapshot-reader.js';
+import { SnapshotSession, type PageSize } from './snapshot-session.js';
 import { TargetSession } from './target-session.js';
 
 export interface CopyJob {

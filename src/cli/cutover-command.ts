@@ -5,7 +5,7 @@ import { describeCutover, runCutover } from '../cutover/cutover.js';
 import { RoutingTable } from '../router/routing-table.js';
 import { SERVICES } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
-import { integerOption, serviceOption } from './verify-command.js';
+import { integerOption, serviceOption } from './options.js';
 import { parseTimeout } from './wait-sync-command.js';
 
 export const cutoverCommand: Command = {

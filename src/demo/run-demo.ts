@@ -1,12 +1,11 @@
 import pg from 'pg';
 import { LEGACY_TABLES, legacySchemaSql } from '../../mappings/legacy/schema.js';
 import { loadConfig } from '../config/config.js';
-import { SERVICE_URL_KEYS } from '../../mappings/services.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { redactUrl } from '../config/redact.js';
 import { EmbeddedCluster } from '../embedded/embedded-cluster.js';
 import { createLogger } from '../log.js';
 import { migrateAll } from '../migrate/migrate-services.js';
-import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { serviceDriftRows, type DriftReport } from '../verify/drift-report.js';
 import { startWorkload, type Workload } from '../workload/live-workload.js';
 import { seedLegacy } from '../workload/seed.js';

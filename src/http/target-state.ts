@@ -2,10 +2,9 @@ import pg from 'pg';
 import { readBackfillStates } from '../state/backfill-state.js';
 import { readSeal } from '../state/cutover-marker.js';
 import { liveRepairs } from '../state/repair-liveness.js';
-import { SERVICE_URL_KEYS } from '../../mappings/services.js';
+import { SERVICE_URL_KEYS, type ServiceName } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';
-import type { ServiceName } from '../../mappings/services.js';
 import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { describeDirection, readDirection } from '../reverse/service-direction.js';
 

@@ -2,8 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BackfillObserver } from '../backfill/backfill-observer.js';
 import type { SealObserver } from '../cutover/sealed-writes.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { ERROR_KINDS } from '../errors/pgcarve-error.js';
-import type { PgcarveError } from '../errors/pgcarve-error.js';
+import { ERROR_KINDS, type PgcarveError } from '../errors/pgcarve-error.js';
 import type { ReverseObserver, ReverseProgress, ReverseState } from '../reverse/reverse-stream.js';
 import type { SidecarSnapshot } from '../sidecar.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';

@@ -1,9 +1,7 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { SERVICES, migrationsFolder } from '../../mappings/services.js';
-import type { ServiceName } from '../../mappings/services.js';
-import { SERVICE_URL_KEYS } from '../../mappings/services.js';
+import { migrationsFolder, SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
 import { connectionFailure } from '../errors/connection-failure.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';

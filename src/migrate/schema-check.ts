@@ -2,9 +2,7 @@ import type pg from 'pg';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { SERVICE_DEFINITIONS } from '../../mappings/index.js';
-import { migrationsFolder } from '../../mappings/services.js';
-import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { ServiceName } from '../../mappings/services.js';
+import { migrationsFolder, type ServiceName } from '../../mappings/services.js';
 
 /** Where pgcarve keeps its own state in every target database (checkpoints, backfill, migrations). */
 export const STATE_SCHEMA = 'pgcarve';

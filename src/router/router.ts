@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
 import { pgTimeToMs, type PgoutputEvent, type RelationEvent, type Tuple } from '../source/pgoutput-events.js';
 import type { TargetOp } from '../targets/target-op.js';
-import type { WriterItem } from '../targets/writer-input.js';
+import type { WriterItem } from '../targets/writer-item.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
 import { RelationMemory } from './relation-memory.js';
 import type { SourceRow, SourceValue } from '../values.js';

@@ -1,10 +1,9 @@
 import pg from 'pg';
-import { SERVICE_URL_KEYS } from '../../mappings/services.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { connectionFailure } from '../errors/connection-failure.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { checkSchema, schemaProblems } from '../migrate/schema-check.js';
-import { SERVICES, type ServiceName } from '../../mappings/services.js';
 
 const MIGRATE = 'run `pgcarve migrate` (it creates the service databases and their tables), then start pgcarve again';
 

@@ -10,7 +10,7 @@ import { ensureStateTables } from '../state/state-tables.js';
 import { loadTableShapes } from './table-shape.js';
 import type { TargetOp } from './target-op.js';
 import { WriterQueue } from './writer-queue.js';
-import type { WriterItem } from './writer-input.js';
+import type { WriterItem } from './writer-item.js';
 
 /** What one writer session needs; the same for every round of a writer. */
 export interface SessionSettings {

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import type { BackfillObserver } from '../../src/backfill/backfill-observer.js';
-import { readBackfillStates, type BackfillState } from '../../src/state/backfill-state.js';
-import type { BackfillStateKind } from '../../src/state/backfill-state.js';
+import { type BackfillState, type BackfillStateKind, readBackfillStates } from '../../src/state/backfill-state.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { TestDatabases } from '../harness/databases.js';
 

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { legacySchemaSql } from '../../mappings/legacy/schema.js';
-import { SERVICE_URL_KEYS } from '../../mappings/services.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { migrateService } from '../../src/migrate/migrate-services.js';
-import { SERVICES, type ServiceName } from '../../mappings/services.js';
 
 /**
  * Fresh databases for one test file: a legacy database with the monolith's schema and the five

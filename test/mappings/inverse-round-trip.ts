@@ -4,9 +4,8 @@ import { expect } from 'vitest';
 import type { SourceValue, TextValue } from '../../src/values.js';
 import type { TableMapping } from '../../mappings/table-mapping.js';
 import type { InverseMapping, ServiceRow } from '../../mappings/inverse-mapping.js';
-import { LEGACY_RULES } from '../../mappings/index.js';
+import { INVERSE_MAPPINGS, LEGACY_RULES } from '../../mappings/index.js';
 import { textArrayItems } from '../../mappings/inverse-transforms.js';
-import { INVERSE_MAPPINGS } from '../../mappings/index.js';
 import { LEGACY_COLUMNS } from '../../mappings/legacy/columns.js';
 
 /**

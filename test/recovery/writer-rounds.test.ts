@@ -6,7 +6,7 @@ import { RoundEnded, Router, type WriterPort } from '../../src/router/router.js'
 import { RoutingTable } from '../../src/router/routing-table.js';
 import { SERVICES } from '../../mappings/services.js';
 import { TargetWriter } from '../../src/targets/target-writer.js';
-import type { WriterItem } from '../../src/targets/writer-input.js';
+import type { WriterItem } from '../../src/targets/writer-item.js';
 import type { WriterSession } from '../../src/targets/writer-session.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
