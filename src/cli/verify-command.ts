@@ -1,6 +1,4 @@
 import { parseArgs } from 'node:util';
-import { LEGACY_RULES } from '../../mappings/index.js';
-import { RoutingTable } from '../router/routing-table.js';
 import { SERVICES } from '../../mappings/services.js';
 import { describeDriftReport, hasDrift, incomplete } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
@@ -55,7 +53,7 @@ database unreachable) and no drift found elsewhere.`,
       legacyUrl: config.legacyUrl,
       serviceUrls: config.serviceUrls,
       slot: config.slot,
-      routing: new RoutingTable(LEGACY_RULES),
+      routing: ctx.mappings().routing,
       ...(service ? { services: [service] } : {}),
       chunkSize,
       pauseMs,

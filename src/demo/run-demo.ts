@@ -11,7 +11,9 @@ import { startWorkload, type Workload } from '../workload/live-workload.js';
 import { seedLegacy } from '../workload/seed.js';
 import { BackfillTally } from './backfill-tally.js';
 import { describeRehearsal, rehearseCutover } from './cutover-rehearsal.js';
-import { startRuntime, type Runtime } from '../runtime.js';
+import { INVERSE_MAPPINGS, LEGACY_RULES } from '../../mappings/index.js';
+import { RoutingTable } from '../router/routing-table.js';
+import { startRuntime, type Mappings, type Runtime } from '../runtime.js';
 import { waitForKey, type KeyInput } from './key-press.js';
 import { formatCount, LiveView, type DemoFrame, type DriftCell, type ViewStream } from './live-view.js';
 import { RateMeter } from './rate-meter.js';
@@ -110,6 +112,8 @@ function driftCell(report: DriftReport | undefined, service: ServiceName): Drift
  */
 export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean> {
   const startedAt = Date.now();
+  // The demo is an entry point of its own: it loads the mappings once, as the CLI's main does.
+  const mappings: Mappings = { routing: new RoutingTable(LEGACY_RULES), inverses: INVERSE_MAPPINGS };
   const view = new LiveView(io.out);
   const interactive = io.out.isTTY === true && io.input?.isTTY === true;
   const tally = new BackfillTally();
@@ -216,6 +220,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
     stage = 'backfill';
     const backfillStart = Date.now();
     pipeline = await startRuntime({
+      mappings,
       config,
       log,
       backfillObserver: tally,
@@ -261,6 +266,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
     const report = await unlessAborted(rehearseCutover({
       config,
       routing: pipeline.sidecar.routing,
+      inverses: mappings.inverses,
       service: options.service,
       stopWrites: async (tables) => {
         frozen = tables;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { INVERSE_MAPPINGS } from '../../mappings/index.js';
+import type { InverseMapping } from '../../mappings/inverse-mapping.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
 import { pause } from '../verify/pause.js';
@@ -10,6 +10,8 @@ import { readDirection, type ServiceDirection } from './service-direction.js';
 
 export interface ReverseSupervisorOptions {
   readonly config: Config;
+  /** Every inverse mapping; each service's stream applies its own. */
+  readonly inverses: readonly InverseMapping[];
   readonly log: Logger;
   readonly observer?: ReverseObserver;
   /** How often each service database's cutover state is read. */
@@ -84,7 +86,7 @@ export class ReverseSupervisor {
         legacyUrl: config.legacyUrl,
         serviceUrl: config.serviceUrls[service],
         names,
-        inverses: INVERSE_MAPPINGS.filter((i) => i.service === service),
+        inverses: this.options.inverses.filter((i) => i.service === service),
         log: this.options.log.child({ service, direction: 'reverse' }),
         ...(this.options.observer ? { observer: this.options.observer } : {}),
         ...(this.options.backoffMs ? { backoffMs: this.options.backoffMs } : {}),
