@@ -6,7 +6,7 @@ import { readReverseCheckpoint } from '../../src/state/reverse-checkpoint.js';
 import { reverseNames } from '../../src/reverse/reverse-names.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
-import { runCli } from '../observability/run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
 import { spawnPgcarve, type PgcarveProcess } from '../streaming/child-process.js';
 import { query, startSidecar } from '../streaming/sidecar-fixture.js';
