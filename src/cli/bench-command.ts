@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatReport } from '../bench/bench-report.js';
-import { FULL_SIZES, QUICK_SIZES, runBench } from '../bench/run-bench.js';
+import { formatReport } from '../../tools/bench/bench-report.js';
+import { FULL_SIZES, QUICK_SIZES, runBench } from '../../tools/bench/run-bench.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { EXIT, type Command } from './command.js';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { stopOnSignals } from '../demo/demo-signals.js';
-import { runDemo } from '../demo/run-demo.js';
-import { inTerminalForeground } from '../demo/terminal-foreground.js';
+import { stopOnSignals } from '../../tools/demo/demo-signals.js';
+import { runDemo } from '../../tools/demo/run-demo.js';
+import { inTerminalForeground } from '../../tools/demo/terminal-foreground.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { isServiceName, SERVICES } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
