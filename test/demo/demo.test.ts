@@ -21,8 +21,8 @@ function processesMentioning(text: string): number[] {
 
 test('pgcarve demo runs end to end and leaves nothing behind', async () => {
   const root = packageRoot();
-  expect(existsSync(join(root, 'dist', 'src', 'cli', 'main.js')), 'run `npm run build` first (npm test does it in pretest)').toBe(true);
-  const child = spawn(process.execPath, [join(root, 'bin', 'pgcarve.js'), 'demo', '--duration', '15', '--scale', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(existsSync(join(root, 'dist', 'tools', 'tool.js')), 'run `npm run build:tools` first (npm test does it in pretest)').toBe(true);
+  const child = spawn(process.execPath, [join(root, 'dist', 'tools', 'tool.js'), 'demo', '--duration', '15', '--scale', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
