@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LEGACY_RULES } from '../../mappings/index.js';
-import { progressOutput } from '../backfill/progress-log.js';
+import { progressOutput } from './progress-log.js';
 import { cutOverRefusal, repair, type RepairScope } from '../backfill/repair.js';
 import { resync } from '../backfill/resync.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
