@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
+import { processesMentioning } from '../harness/processes-mentioning.js';
 import { waitFor } from '../harness/wait-for.js';
 
 /**
@@ -12,19 +13,6 @@ import { waitFor } from '../harness/wait-for.js';
  */
 const root = packageRoot();
 const demoArgs = ['demo', '--scale', '0.2', '--rate', '5'];
-
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 function collect(child: ChildProcess): { readonly text: () => string; readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   let output = '';
