@@ -7,6 +7,7 @@ import { main } from '../src/cli/main.js';
 import { CONFIG_KEYS, CONFIG_FILE_KEY } from '../src/config/config.js';
 import { ERROR_KINDS } from '../src/errors/pgcarve-error.js';
 import { packageRoot } from '../src/package-root.js';
+import { TOOLS } from '../tools/tool-main.js';
 import { PGCARVE_METRICS } from './deploy/metric-names.js';
 
 /** The README and `--help` say what the code does: every command, configuration key and metric. */
@@ -24,6 +25,15 @@ describe('documentation', () => {
     for (const command of COMMANDS) {
       expect(readme, command.name).toContain(`\`pgcarve ${command.name}`);
       expect(text).toContain(`  ${command.name} `);
+    }
+  });
+
+  it('the README and --help give the development tools as npm scripts, never as pgcarve commands', async () => {
+    const text = await help();
+    for (const tool of TOOLS) {
+      expect(readme, tool.name).toContain(`npm run ${tool.name}`);
+      expect(readme, tool.name).not.toContain(`\`pgcarve ${tool.name}`);
+      expect(text).not.toContain(`  ${tool.name} `);
     }
   });
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from './harness/run-cli.js';
 import { SERVICE_URL_KEYS, SERVICES } from '../mappings/services.js';
-import { freePort } from '../src/embedded/embedded-cluster.js';
+import { freePort } from '../tools/embedded/embedded-cluster.js';
 import { databaseUrl } from './harness/databases.js';
 
 const adminUrl = inject('pgAdminUrl');

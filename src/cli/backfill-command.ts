@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { progressOutput } from '../backfill/progress-log.js';
+import { progressOutput } from './progress-log.js';
 import { cutOverRefusal, repair, type RepairScope } from '../backfill/repair.js';
 import { resync } from '../backfill/resync.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { progressOutput } from '../backfill/progress-log.js';
+import { progressOutput } from './progress-log.js';
 import { startRuntime } from '../runtime.js';
 import { EXIT, type Command } from './command.js';
 import { configHelp } from './config-help.js';

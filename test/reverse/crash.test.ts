@@ -8,7 +8,7 @@ import { createTestDatabases, type TestDatabases } from '../harness/databases.js
 import { waitFor } from '../harness/wait-for.js';
 import { runCli } from '../harness/run-cli.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
-import { spawnPgcarve, type PgcarveProcess } from '../streaming/child-process.js';
+import { spawnPgcarve, type PgcarveProcess } from '../harness/pgcarve-process.js';
 import { query, startSidecar } from '../streaming/sidecar-fixture.js';
 import { auditSql, reverseSync, run } from './reverse-fixture.js';
 

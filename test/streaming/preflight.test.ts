@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/run-cli.js';
-import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { query } from './sidecar-fixture.js';
 

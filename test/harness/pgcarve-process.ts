@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
 
-/** `pgcarve <args>` as a child process (the built CLI in dist/, as users run it). */
+/** `pgcarve <args>` as a child process (the built CLI in dist/, as users run it), with its output kept. */
 export interface PgcarveProcess {
   readonly child: ChildProcess;
   output(): string;
@@ -13,10 +13,17 @@ export interface PgcarveProcess {
   readonly httpPort: Promise<number>;
   /** Peak resident set size in bytes (VmHWM), while the process lives. */
   peakRss(): number | undefined;
+  /** SIGKILL, and wait for the exit. */
+  kill9(): Promise<void>;
 }
 
-export function spawnPgcarve(args: readonly string[], env: Readonly<Record<string, string>>): PgcarveProcess {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'pgcarve.js'), ...args], {
+/**
+ * `node bin/pgcarve.js <args>` with `env` (and PATH) only. `command`, when given, is run instead
+ * (e.g. `script … 'node bin/pgcarve.js run'` for a pty): it must run the CLI itself.
+ */
+export function spawnPgcarve(args: readonly string[], env: Readonly<Record<string, string>>, command: readonly string[] = []): PgcarveProcess {
+  const [file, ...commandArgs] = command.length > 0 ? command : [process.execPath, join(packageRoot(), 'bin', 'pgcarve.js'), ...args];
+  const child = spawn(file as string, commandArgs, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,6 +51,10 @@ export function spawnPgcarve(args: readonly string[], env: Readonly<Record<strin
       } catch {
         return undefined;
       }
+    },
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

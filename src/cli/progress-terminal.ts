@@ -1,5 +1,5 @@
 import type { ServiceName } from '../../mappings/services.js';
-import type { BackfillObserver } from './backfill-observer.js';
+import type { BackfillObserver } from '../backfill/backfill-observer.js';
 import type { BackfillStateKind } from '../state/backfill-state.js';
 import { ProgressMeter, type TableProgress } from './progress-meter.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ServiceName } from '../../mappings/services.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../../src/verify/pause.js';
 
 /**
  * What a cut-over service writes to its own database in the demo: one transaction per round that

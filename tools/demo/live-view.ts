@@ -1,5 +1,5 @@
 import type { ServiceName } from '../../mappings/services.js';
-import { formatBytes } from '../bytes.js';
+import { formatBytes } from '../../src/bytes.js';
 
 /** How the last drift check of a service ended, as the view shows it. */
 export type DriftCell =

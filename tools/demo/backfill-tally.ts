@@ -1,5 +1,5 @@
-import type { BackfillObserver } from '../backfill/backfill-observer.js';
-import type { BackfillStateKind } from '../state/backfill-state.js';
+import type { BackfillObserver } from '../../src/backfill/backfill-observer.js';
+import type { BackfillStateKind } from '../../src/state/backfill-state.js';
 import type { ServiceName } from '../../mappings/services.js';
 import type { BackfillFrame } from './live-view.js';
 

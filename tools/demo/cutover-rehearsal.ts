@@ -1,11 +1,11 @@
-import type { Config } from '../config/config.js';
-import { describeCutover, runCutover, type CutoverReport } from '../cutover/cutover.js';
-import { formatLsn } from '../lsn.js';
-import { emitReverseFence, waitForReverseFence } from '../reverse/reverse-fence.js';
-import { reverseNames } from '../reverse/reverse-names.js';
-import { describeRollback, runRollback, type RollbackReport } from '../rollback/rollback.js';
+import type { Config } from '../../src/config/config.js';
+import { describeCutover, runCutover, type CutoverReport } from '../../src/cutover/cutover.js';
+import { formatLsn } from '../../src/lsn.js';
+import { emitReverseFence, waitForReverseFence } from '../../src/reverse/reverse-fence.js';
+import { reverseNames } from '../../src/reverse/reverse-names.js';
+import { describeRollback, runRollback, type RollbackReport } from '../../src/rollback/rollback.js';
 import type { InverseMapping } from '../../mappings/inverse-mapping.js';
-import type { RoutingTable } from '../router/routing-table.js';
+import type { RoutingTable } from '../../src/router/routing-table.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { runServiceWorkload } from './service-workload.js';
 

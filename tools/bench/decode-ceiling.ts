@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { formatLsn, type Lsn } from '../lsn.js';
-import { ReplicationStream } from '../source/replication-stream.js';
+import { formatLsn, type Lsn } from '../../src/lsn.js';
+import { ReplicationStream } from '../../src/source/replication-stream.js';
 import { withClient } from './bench-cluster.js';
 
 export const DECODE_SLOTS = { pgcarve: 'bench_decode_pgcarve', recvlogical: 'bench_decode_recvlogical' } as const;

@@ -1,12 +1,12 @@
 import { LEGACY_RULES } from '../../mappings/index.js';
-import { Backfill } from '../backfill/backfill.js';
-import type { Config } from '../config/config.js';
-import { emitFence, waitForFence } from '../fence.js';
-import { silentLogger } from '../log.js';
-import type { Lsn } from '../lsn.js';
-import { RoutingTable } from '../router/routing-table.js';
-import { sidecarParts } from '../runtime.js';
-import { Sidecar } from '../sidecar.js';
+import { Backfill } from '../../src/backfill/backfill.js';
+import type { Config } from '../../src/config/config.js';
+import { emitFence, waitForFence } from '../../src/fence.js';
+import { silentLogger } from '../../src/log.js';
+import type { Lsn } from '../../src/lsn.js';
+import { RoutingTable } from '../../src/router/routing-table.js';
+import { sidecarParts } from '../../src/runtime.js';
+import { Sidecar } from '../../src/sidecar.js';
 
 /** A pgcarve sidecar in this process, as `pgcarve run` wires its engine (without HTTP and metrics). */
 export interface RunningSidecar {
