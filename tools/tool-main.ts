@@ -1,4 +1,5 @@
-import { EXIT, type Command } from '../src/cli/command.js';
+import { EXIT } from '../src/errors/exit-codes.js';
+import type { Command } from '../src/cli/command.js';
 import { executeCommand, type MainIo } from '../src/cli/main.js';
 import { benchCommand } from './bench/bench-command.js';
 import { demoCommand } from './demo/demo-command.js';

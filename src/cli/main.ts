@@ -8,7 +8,8 @@ import { packageRoot } from '../package-root.js';
 import { RoutingTable } from '../router/routing-table.js';
 import type { Mappings } from '../runtime.js';
 import { describeArgumentError, joinNegativeValues } from './argument-errors.js';
-import { EXIT, exitCodeOf, type Command, type CommandContext } from './command.js';
+import { EXIT, exitCodeOf } from '../errors/exit-codes.js';
+import type { Command, CommandContext } from './command.js';
 import { configHelp } from './config-help.js';
 import { COMMANDS } from './commands.js';
 

@@ -1,9 +1,9 @@
 import { expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../harness/run-cli.js';
 import { toolMain, TOOLS } from '../../tools/tool-main.js';
 
 /** The demo and the benchmark are `npm run` tools: the production CLI refuses them, the tools' entry runs them. */
-async function run(entry: typeof main, argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(entry: typeof toolMain, argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await entry(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), installSignalHandlers: false, env: {} });
@@ -12,7 +12,7 @@ async function run(entry: typeof main, argv: readonly string[]): Promise<{ code:
 
 test('pgcarve refuses the tools as unknown commands (exit 2), and the tools entry gives their help and option errors in npm terms', async () => {
   for (const tool of TOOLS) {
-    const refused = await run(main, [tool.name, '--help']);
+    const refused = await runCli([tool.name, '--help'], {});
     expect(refused.code, tool.name).toBe(2);
     expect(refused.stderr).toBe(`pgcarve: unknown command "${tool.name}". Run \`pgcarve --help\` for the list of commands.\n`);
 

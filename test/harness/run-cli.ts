@@ -21,3 +21,14 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
     });
   });
 }
+
+/** The commands `pgcarve --help` lists (the lines under "Commands:"), by name. */
+export async function cliCommands(): Promise<readonly string[]> {
+  const help = await runCli(['--help'], {});
+  const section = help.stdout.slice(help.stdout.indexOf('Commands:\n') + 'Commands:\n'.length);
+  return section
+    .slice(0, section.indexOf('\n\n'))
+    .split('\n')
+    .map((line) => /^ {2}([a-z-]+) {2}/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
+}

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, type Command } from '../../src/cli/command.js';
+import { EXIT } from '../../src/errors/exit-codes.js';
+import type { Command } from '../../src/cli/command.js';
 import { PgcarveError } from '../../src/errors/pgcarve-error.js';
 import { formatReport } from './bench-report.js';
 import { FULL_SIZES, QUICK_SIZES, runBench } from './run-bench.js';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isServiceName, SERVICES } from '../../mappings/services.js';
-import { EXIT, type Command } from '../../src/cli/command.js';
+import { EXIT } from '../../src/errors/exit-codes.js';
+import type { Command } from '../../src/cli/command.js';
 import { PgcarveError } from '../../src/errors/pgcarve-error.js';
 import { stopOnSignals } from './demo-signals.js';
 import { runDemo } from './run-demo.js';
