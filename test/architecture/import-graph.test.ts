@@ -48,6 +48,17 @@ describe('the import graph', () => {
   });
 });
 
+describe('the README', () => {
+  it('names every room of src/ and mappings/ in its Architecture table', () => {
+    const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Architecture'), readme.indexOf('### Adding a service'));
+    const named = [...rooms.keys(), ...[...rooms.values()].flatMap((edges) => [...edges.keys()])].filter((room) => /^(src|mappings)/.test(room));
+    const missing = [...new Set(named)].filter((room) => !section.includes(`\`${room === 'mappings' ? 'mappings/' : room}\``));
+    expect(section.length).toBeGreaterThan(100);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('the checker itself', () => {
   it('reads static, type-only, re-export and dynamic imports', () => {
     const text = ["import { a } from './a.js';", "import type { B } from '../b.js';", "export { c } from './c.js';", "const d = await import('./d.js');", "import e from 'pg';", "import './side-effect.js';"].join('\n');
