@@ -31,7 +31,7 @@ export async function startSidecar(dbs: TestDatabases, overrides: Record<string,
   const { rules, observer, ...options } = extra;
   const sidecar = new Sidecar({
     config,
-    parts: sidecarParts(config, new RoutingTable(rules ?? LEGACY_RULES), log, observer),
+    parts: sidecarParts(config, new RoutingTable(rules ?? LEGACY_RULES), options.log ?? log, observer),
     log,
     backoffMs: [50, 500],
     ...options,
