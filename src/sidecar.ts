@@ -1,9 +1,9 @@
-import pg from 'pg';
 import type { Config } from './config/config.js';
 import { classify } from './errors/classify.js';
-import { connectionFailure } from './errors/connection-failure.js';
 import { PgcarveError } from './errors/pgcarve-error.js';
 import type { Logger } from './log.js';
+import { LEGACY_TARGET } from './pg/legacy-target.js';
+import { connect, withClient } from './pg/with-client.js';
 import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
 import type { LegacyTableRule } from './router/mapping.js';
 import { RelationMemory } from './router/relation-memory.js';
@@ -249,13 +249,7 @@ export class Sidecar {
     const { config, log } = this.options;
     // The targets first: nothing is created on the legacy side for targets that cannot take it.
     await checkServiceDatabases(config.serviceUrls);
-    const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 10_000 });
-    client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-    try {
-      await client.connect();
-    } catch (error) {
-      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
-    }
+    const client = await connect(config.legacyUrl, { doing: 'checking the legacy database', target: LEGACY_TARGET });
     let created: CreatedSlot | undefined;
     try {
       const mapped = this.routing.mappedSources();
@@ -452,10 +446,7 @@ function writerPort(writer: TargetWriter, session: WriterSession | undefined): W
 
 /** Whether any mapped table holds a row on the exported snapshot `snapshot`. */
 async function anyRowsOnSnapshot(url: string, snapshot: string | undefined, tables: readonly string[]): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
-  try {
+  return await withClient(url, { doing: 'reading the legacy tables on the exported snapshot' }, async (client) => {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     if (snapshot) await client.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(snapshot)}`);
     for (const table of tables) {
@@ -463,9 +454,7 @@ async function anyRowsOnSnapshot(url: string, snapshot: string | undefined, tabl
       if ((result.rowCount ?? 0) > 0) return true;
     }
     return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
-import { connectionFailure } from '../errors/connection-failure.js';
 import { buildStatus, withSidecarView, type ServiceStatus, type StatusView } from '../http/status-view.js';
 import { readTargetState, type TargetState } from '../http/target-state.js';
 import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
@@ -12,6 +10,8 @@ import { readPublicTables } from '../source/public-tables.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { EXIT, type Command } from './command.js';
 import { formatBytes } from '../bytes.js';
+import { withClient } from '../pg/with-client.js';
+import { LEGACY_TARGET } from '../pg/legacy-target.js';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -54,18 +54,14 @@ export async function readStatus(config: Config): Promise<StatusView> {
 }
 
 async function readLegacy(config: Config, routing: RoutingTable): Promise<{ health?: SlotHealth; unrouted?: readonly string[]; error?: Error }> {
-  const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
-  client.on('error', () => undefined);
+  const doing = 'reading the legacy database (DATABASE_URL_LEGACY)';
   try {
-    await client.connect().catch((error: unknown) => {
-      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
+    return await withClient(config.legacyUrl, { doing, target: LEGACY_TARGET, application: 'pgcarve-status', connectTimeoutMs: 5_000 }, async (client) => {
+      const health = await readSlotHealth(client, config.slot);
+      return { health, unrouted: routing.unrouted(await readPublicTables(client)) };
     });
-    const health = await readSlotHealth(client, config.slot);
-    return { health, unrouted: routing.unrouted(await readPublicTables(client)) };
   } catch (error) {
-    return { error: classify(error, 'reading the legacy database (DATABASE_URL_LEGACY)') };
-  } finally {
-    await client.end().catch(() => undefined);
+    return { error: classify(error, doing) };
   }
 }
 

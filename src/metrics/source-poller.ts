@@ -1,9 +1,10 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import type { Logger } from '../log.js';
 import type { Lsn } from '../lsn.js';
 import { readPublicTables } from '../source/public-tables.js';
 import { readSlotHealth, type SlotHealth } from './slot-health.js';
+import { connect } from '../pg/with-client.js';
 
 export interface SourcePollerOptions {
   readonly legacyUrl: string;
@@ -61,10 +62,7 @@ export class SourcePoller {
   async pollOnce(): Promise<void> {
     try {
       if (!this.client) {
-        const client = new pg.Client({ connectionString: this.options.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-source-poller' });
-        client.on('error', () => undefined);
-        await client.connect();
-        this.client = client;
+        this.client = await connect(this.options.legacyUrl, { doing: 'reading the legacy WAL position and slot state', application: 'pgcarve-source-poller', connectTimeoutMs: 5_000 });
       }
       const health = await readSlotHealth(this.client, this.options.slot);
       if (this.options.onTables) this.options.onTables(await readPublicTables(this.client));
