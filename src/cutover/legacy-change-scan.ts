@@ -1,8 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { PgoutputDecoder } from '../source/pgoutput-decoder.js';
+import { connect } from '../pg/with-client.js';
 
 /** Changes the legacy database committed to one table in an LSN range, as decoded from its WAL. */
 export interface TableChanges {
@@ -56,10 +57,9 @@ export class LegacyChangeScan {
   }
 
   static async open(legacyUrl: string, publication: string, tables: readonly string[]): Promise<LegacyChangeScan> {
-    const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover-scan' });
-    client.on('error', () => undefined);
+    const doing = 'creating a temporary logical slot on the legacy database to check that its tables are frozen (needs the REPLICATION attribute and a free replication slot)';
+    const client = await connect(legacyUrl, { doing, application: 'pgcarve-cutover-scan' });
     try {
-      await client.connect();
       const found = await client.query<{ oid: string; name: string }>(
         "SELECT c.oid::text AS oid, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname = ANY($1::text[])",
         [tables],
@@ -69,7 +69,7 @@ export class LegacyChangeScan {
       return new LegacyChangeScan(client, slotName, publication, new Map(found.rows.map((r) => [Number(r.oid), r.name])), tables, parseLsn(created.rows[0]?.lsn ?? '0/0'));
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw classify(error, 'creating a temporary logical slot on the legacy database to check that its tables are frozen (needs the REPLICATION attribute and a free replication slot)');
+      throw classify(error, doing);
     }
   }
 
