@@ -6,6 +6,7 @@ import { formatLsn, lsnDistance, parseLsn, type Lsn } from './lsn.js';
 import { FENCE_PREFIX } from './router/router.js';
 import { SERVICES, type ServiceName } from './router/service.js';
 import { readCheckpoint } from './targets/checkpoint.js';
+import { pause } from './pause.js';
 
 /**
  * Writes a fence into the legacy WAL: a transactional logical message. Every service whose
@@ -77,7 +78,7 @@ export async function waitForFence(
           }),
         };
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(options.intervalMs ?? 100, Math.max(1, deadline - Date.now()))));
+      await pause(Math.min(options.intervalMs ?? 100, Math.max(1, deadline - Date.now())));
     }
   } finally {
     for (const client of clients.values()) await client.end().catch(() => undefined);

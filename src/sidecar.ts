@@ -22,6 +22,7 @@ import { NO_FLOORS, type BackfillFloors } from './backfill/backfill-floors.js';
 import { readSeals } from './cutover/cutover-marker.js';
 import { sealedWriteReporter, type SealObserver } from './cutover/sealed-writes.js';
 import { NO_SEALS, type SealedChange, type ServiceSeals } from './router/seals.js';
+import { pause } from './pause.js';
 
 /** `standby`: the slot is held by another pgcarve; this one retries and takes over when it is released. */
 export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'standby' | 'stopping' | 'stopped';
@@ -227,7 +228,7 @@ export class Sidecar {
           if (standby) this.lastError = describeStandby(this.options.config.slot, await readSlotHolder(this.options.config.legacyUrl, this.options.config.slot).catch(() => null));
           this.options.log.warn(`${this.lastError}; ${standby ? 'retrying' : 'reconnecting'} in ${backoff} ms`, { kind: failure.kind });
           this.setPhase(standby ? 'standby' : 'reconnecting');
-          await sleep(backoff, signal);
+          await pause(backoff, signal);
           backoff = Math.min(maxBackoff, backoff * 2);
         }
       }
@@ -397,7 +398,7 @@ export class Sidecar {
     const probe = (async () => {
       let delay = writer.rejoinDelayMs();
       while (writer.state.kind === 'behind' && !stopping.aborted) {
-        await sleep(delay, stopping);
+        await pause(delay, stopping);
         if (stopping.aborted) return;
         const problem = await probeTarget(writer.sessionSettings, writer.staleBackends());
         if (!problem) {
@@ -454,17 +455,5 @@ async function anyRowsOnSnapshot(url: string, snapshot: string | undefined, tabl
       if ((result.rowCount ?? 0) > 0) return true;
     }
     return false;
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -13,6 +13,7 @@ import { LegacyRowFactory } from './legacy-row.js';
 import { connectLegacyText, legacyColumns } from './legacy-session.js';
 import { renamedKey, targetKeysInRange, type ChunkRange } from './target-key-range.js';
 import { connect } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 export interface RepairTableOptions {
   readonly legacyUrl: string;
@@ -152,7 +153,7 @@ class ChunkLoop {
       }
       if (outcome.kind === 'locked') {
         if (backoff >= 1_600) options.log.warn(`pgcarve backfill: ${options.table} stays locked by other transactions; still trying`, { table: options.table });
-        await new Promise((resolve) => setTimeout(resolve, backoff + Math.random() * backoff));
+        await pause(backoff + Math.random() * backoff);
         backoff = Math.min(5_000, backoff * 2);
         continue;
       }

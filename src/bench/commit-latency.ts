@@ -1,6 +1,7 @@
 import { BENCH_PURPOSE, withClient } from './bench-cluster.js';
 import { quantile } from './sample-stats.js';
 import { connect } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 /** Legacy commit to target commit, per row, from both servers' commit timestamps (track_commit_timestamp). */
 export interface LatencyResult {
@@ -34,7 +35,7 @@ export async function writeProbes(legacyUrl: string, tag: string, changesPerSeco
           const due = started + index * (intervalMs / connections) + k * intervalMs;
           if (due - started > seconds * 1000) break;
           const wait = due - performance.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          await pause(wait);
           await client.query(
             `INSERT INTO public.activity_logs (actor_user_id, action, entity, entity_id, details, created_at)
              SELECT NULL, 'probe', 'scraper_probe', g::text, jsonb_build_object('tag', $1::text), clock_timestamp() FROM generate_series(1, $2::int) AS g`,

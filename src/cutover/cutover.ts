@@ -8,7 +8,7 @@ import type { RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 import { prepareReverse } from '../reverse/prepare-reverse.js';
 import { readSeal } from './cutover-marker.js';
 import { describeChanges, describeScan, LegacyChangeScan, type ChangeScan, type TableChanges } from './legacy-change-scan.js';

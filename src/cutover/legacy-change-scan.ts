@@ -4,6 +4,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { PgoutputDecoder } from '../source/pgoutput-decoder.js';
 import { connect } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 /** Changes the legacy database committed to one table in an LSN range, as decoded from its WAL. */
 export interface TableChanges {
@@ -135,7 +136,7 @@ export class LegacyChangeScan {
     for (let i = 0; i < 400; i += 1) {
       const flushed = parseLsn((await this.client.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
       if (flushed >= lsn) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await pause(25);
     }
     throw new PgcarveError('server_misconfigured', `the legacy WAL is still not flushed up to ${formatLsn(lsn)} after 10 s; is the server overloaded?`);
   }

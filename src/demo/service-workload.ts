@@ -1,5 +1,5 @@
 import type { ServiceName } from '../router/service.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 import { connect } from '../pg/with-client.js';
 
 /**

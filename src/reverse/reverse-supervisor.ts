@@ -1,7 +1,7 @@
 import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { reverseNames } from './reverse-names.js';
 import { ReverseStream, type ReverseObserver, type ReverseProgress } from './reverse-stream.js';

@@ -16,7 +16,7 @@ import type { RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../router/service.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 
 export interface RollbackOptions {
   readonly config: Config;

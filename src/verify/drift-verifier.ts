@@ -14,7 +14,7 @@ import { loadTableShapes, type TableShape } from '../targets/table-shape.js';
 import type { DriftObserver, DriftReport, ServiceDrift, ServiceOutcome, SkippedTable } from './drift-report.js';
 import { expectedRows, targetId, type ExpectedRow, type ExpectedTable } from './expected-rows.js';
 import { connectLegacyReader, describeKey, loadLegacyTables, readChunk, readKeys, type LegacyRead, type LegacyTable } from './legacy-rows.js';
-import { pause } from './pause.js';
+import { pause } from '../pause.js';
 import { TableTally } from './table-tally.js';
 import { compareOwned, compareReference, inTargetSnapshot, type TargetDifference, type TargetScope } from './target-compare.js';
 import { ServiceBehind, waitForCheckpoint } from './wait-checkpoint.js';

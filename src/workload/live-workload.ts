@@ -8,6 +8,7 @@ import { SCRAPER_ACTIONS } from './actions/scraper-actions.js';
 import { USER_ACTIONS } from './actions/user-actions.js';
 import type { ActionContext, WorkloadAction, WriteOp } from './actions/workload-action.js';
 import { Prng } from './prng.js';
+import { pause } from '../pause.js';
 
 /** Every kind of write the application makes, grouped by the service that will own the tables. */
 export const WORKLOAD_ACTIONS: readonly WorkloadAction[] = [...USER_ACTIONS, ...DOCUMENT_ACTIONS, ...FREEZONE_ACTIONS, ...AI_RESEARCH_ACTIONS, ...SCRAPER_ACTIONS];
@@ -136,7 +137,7 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
   const pace = async (): Promise<void> => {
     const at = Math.max(nextAt, Date.now());
     nextAt = at + interval;
-    await sleep(at - Date.now(), stopper.signal);
+    await pause(at - Date.now(), stopper.signal);
   };
 
   const choose = (rng: Prng): WorkloadAction[] => {
@@ -154,7 +155,7 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
         client = await connect(worker);
       } catch (error) {
         report(plan, error);
-        await sleep(500, stopper.signal);
+        await pause(500, stopper.signal);
         return;
       }
       let current = plan[0] as WorkloadAction;
@@ -290,17 +291,4 @@ function describeFailure(error: unknown): string {
   if (typeof e.code === 'string' && e.code.startsWith('22')) return `data exception (SQLSTATE ${e.code})${typeof e.table === 'string' ? ` on ${e.table}` : ''}`;
   if (typeof e.constraint === 'string') return `constraint ${e.constraint}${typeof e.table === 'string' ? ` on ${e.table}` : ''} violated`;
   return typeof e.message === 'string' ? e.message : String(error);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
