@@ -1,9 +1,9 @@
 import { getTableColumns, type InferSelectModel } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { PgcarveError } from '../src/errors/pgcarve-error.js';
-import type { SourceValue, TextValue } from '../src/router/mapping.js';
-import type { ServiceName } from '../src/router/service.js';
-import { inverse, type InverseMapping, type LegacyValues } from '../src/reverse/inverse-mapping.js';
+import type { SourceValue, TextValue } from '../src/values.js';
+import type { ServiceName } from './services.js';
+import { inverse, type InverseMapping, type LegacyValues } from './inverse-mapping.js';
 import type { LegacyColumn } from './legacy/columns.js';
 import type { LegacyTableName } from './legacy/schema.js';
 

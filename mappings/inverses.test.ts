@@ -1,9 +1,8 @@
 import { getTableName } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
-import type { TableMapping } from '../src/router/mapping.js';
-import { LEGACY_RULES } from './index.js';
-import { INVERSE_MAPPINGS } from './inverses.js';
+import type { TableMapping } from './table-mapping.js';
+import { INVERSE_MAPPINGS, LEGACY_RULES } from './index.js';
 import { LEGACY_COLUMNS } from './legacy/columns.js';
 import { legacySchemaSql } from './legacy/schema.js';
 

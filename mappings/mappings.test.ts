@@ -1,8 +1,9 @@
 import { getTableName } from 'drizzle-orm';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
-import type { SourceRow, SourceValue, TableMapping, TargetDeclaration } from '../src/router/mapping.js';
-import { SERVICES, type ServiceName } from '../src/router/service.js';
+import type { SourceRow, SourceValue } from '../src/values.js';
+import type { TableMapping, TargetDeclaration } from './table-mapping.js';
+import { SERVICES, type ServiceName } from './services.js';
 import * as aiResearch from './ai-research/schema.js';
 import * as document from './document/schema.js';
 import * as freezone from './freezone/schema.js';

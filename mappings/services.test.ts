@@ -4,32 +4,32 @@ import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-root.js';
-import { SERVICES } from '../src/router/service.js';
+import { migrationsFolder, SERVICE_LIST, SERVICES } from './services.js';
 import { LEGACY_TABLES, legacySchemaSql } from './legacy/schema.js';
-import { SERVICE_SCHEMAS, migrationsFolder } from './services.js';
+import { SERVICE_DEFINITIONS } from './index.js';
 
-describe('SERVICE_SCHEMAS', () => {
+describe('SERVICE_DEFINITIONS', () => {
   it('lists every service once, in the order of SERVICES', () => {
-    expect(SERVICE_SCHEMAS.map((s) => s.service)).toEqual([...SERVICES]);
+    expect(Object.keys(SERVICE_DEFINITIONS)).toEqual([...SERVICES]);
   });
 
   it('names every drizzle property after its SQL column', () => {
-    for (const { schema } of SERVICE_SCHEMAS) {
-      for (const table of schema.tables) {
+    for (const { tables } of Object.values(SERVICE_DEFINITIONS)) {
+      for (const table of tables) {
         for (const [key, column] of Object.entries(getTableColumns(table))) expect(key).toBe(column.name);
       }
     }
   });
 
   it('declares no foreign keys between target tables', () => {
-    for (const { schema } of SERVICE_SCHEMAS) {
-      for (const table of schema.tables) expect(getTableConfig(table).foreignKeys).toEqual([]);
+    for (const { tables } of Object.values(SERVICE_DEFINITIONS)) {
+      for (const table of tables) expect(getTableConfig(table).foreignKeys).toEqual([]);
     }
   });
 
   it('has a drizzle-kit journal in every migrations folder', () => {
-    for (const { folder } of SERVICE_SCHEMAS) {
-      expect(existsSync(join(migrationsFolder(folder), 'meta', '_journal.json'))).toBe(true);
+    for (const { service } of SERVICE_LIST) {
+      expect(existsSync(join(migrationsFolder(service), 'meta', '_journal.json'))).toBe(true);
     }
   });
 });

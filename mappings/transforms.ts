@@ -1,5 +1,5 @@
 import { PgcarveError } from '../src/errors/pgcarve-error.js';
-import type { SourceKey, SourceRow, SourceValue, TextValue } from '../src/router/mapping.js';
+import type { SourceKey, SourceRow, SourceValue, TextValue } from '../src/values.js';
 
 /**
  * Pure text transforms used by the mappings. Each one reproduces, on PostgreSQL's text form of a

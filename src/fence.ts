@@ -3,9 +3,9 @@ import { classify } from './errors/classify.js';
 import { LEGACY_TARGET } from './pg/legacy-target.js';
 import { connect, withClient } from './pg/with-client.js';
 import { formatLsn, lsnDistance, parseLsn, type Lsn } from './lsn.js';
-import { FENCE_PREFIX } from './router/router.js';
-import { SERVICES, type ServiceName } from './router/service.js';
-import { readCheckpoint } from './targets/checkpoint.js';
+import { FENCE_PREFIX } from './source/wal-messages.js';
+import { SERVICES, type ServiceName } from '../mappings/services.js';
+import { readCheckpoint } from './state/checkpoint.js';
 import { pause } from './pause.js';
 
 /**

@@ -1,4 +1,3 @@
-import { LEGACY_RULES } from '../mappings/index.js';
 import { Backfill } from './backfill/backfill.js';
 import { combineObservers, type BackfillObserver } from './backfill/backfill-observer.js';
 import type { Config } from './config/config.js';
@@ -11,14 +10,29 @@ import type { Logger } from './log.js';
 import { PgcarveMetrics } from './metrics/metrics.js';
 import { SourcePoller } from './metrics/source-poller.js';
 import { ReverseSupervisor } from './reverse/reverse-supervisor.js';
-import type { ServiceName } from './router/service.js';
-import { Sidecar } from './sidecar.js';
-import type { WriterObserver, WriterState } from './targets/target-writer.js';
+import { SERVICES, type ServiceName } from '../mappings/services.js';
+import { Sidecar, type SidecarParts } from './sidecar.js';
+import { RelationMemory } from './router/relation-memory.js';
+import { Router } from './router/router.js';
+import type { RoutingTable } from './router/routing-table.js';
+import { ReplicationStream } from './source/replication-stream.js';
+import type { InverseMapping } from '../mappings/inverse-mapping.js';
+import { TargetWriter, type WriterObserver, type WriterState } from './targets/target-writer.js';
 import { ContinuousVerifier, writerViews } from './verify/continuous-verifier.js';
 import type { DriftReport } from './verify/drift-report.js';
 
+/**
+ * The mappings, loaded once by the entry point (the CLI's main, the demo, a test) and passed down
+ * with the configuration: the routing table of LEGACY_RULES and the inverse mappings.
+ */
+export interface Mappings {
+  readonly routing: RoutingTable;
+  readonly inverses: readonly InverseMapping[];
+}
+
 export interface RuntimeOptions {
   readonly config: Config;
+  readonly mappings: Mappings;
   readonly log: Logger;
   /** More observers (progress output, the demo's view); the metrics are always wired in. */
   readonly backfillObserver?: BackfillObserver;
@@ -54,6 +68,34 @@ function writerObservers(...observers: readonly WriterObserver[]): WriterObserve
 }
 
 /**
+ * The concrete objects of one sidecar: one writer per service on the configured databases, and a
+ * router and a replication connection for each stream round. The one place they are built.
+ */
+export function sidecarParts(config: Config, routing: RoutingTable, log: Logger, observer?: WriterObserver): SidecarParts {
+  const relations = new RelationMemory(routing);
+  return {
+    routing,
+    relations,
+    writers: SERVICES.map(
+      (service) =>
+        new TargetWriter({
+          service,
+          url: config.serviceUrls[service],
+          slot: config.slot,
+          tables: routing.tablesByService.get(service) ?? [],
+          maxTransactions: config.batchMaxTransactions,
+          maxLatencyMs: config.batchMaxLatencyMs,
+          stallMs: config.targetStallSeconds * 1000,
+          log: log.child({ service }),
+          observer,
+        }),
+    ),
+    router: (ports, signal) => new Router(routing, ports, log, signal, relations),
+    stream: () => new ReplicationStream({ connectionString: config.legacyUrl, slot: config.slot, publication: config.publication }),
+  };
+}
+
+/**
  * The composition root of `pgcarve run` (and of the demo, which runs the same in its process):
  * backfill, sidecar, metrics, source poller, continuous drift check and the HTTP API on
  * `config.httpPort`. Everything else receives what it needs from here.
@@ -66,11 +108,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const streamingStarted = new Promise<void>((resolve) => (onStreaming = resolve));
   const sidecar = new Sidecar({
     config,
-    rules: LEGACY_RULES,
+    parts: sidecarParts(config, options.mappings.routing, log, options.writerObserver ? writerObservers(metrics, options.writerObserver) : metrics),
     log,
     backfill,
     sealObserver: metrics,
-    observer: options.writerObserver ? writerObservers(metrics, options.writerObserver) : metrics,
     onPhase: (phase) => {
       if (phase === 'streaming') onStreaming();
     },
@@ -88,7 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
   });
   // The reverse stream of every cut-over service (it reads each service's pgcarve.cutover).
-  const reverse = new ReverseSupervisor({ config, log, observer: metrics });
+  const reverse = new ReverseSupervisor({ config, inverses: options.mappings.inverses, log, observer: metrics });
   metrics.bind({ snapshot: () => sidecar.snapshot(), ready: () => sidecar.ready(), slot: () => poller.latest, tablesByService: sidecar.routing.tablesByService, reverse: () => reverse.snapshot() });
   metrics.bindLegacyTables(legacyTablesByService(sidecar.routing));
 

@@ -5,23 +5,22 @@ import type { Logger } from './log.js';
 import { LEGACY_TARGET } from './pg/legacy-target.js';
 import { connect, withClient } from './pg/with-client.js';
 import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
-import type { LegacyTableRule } from './router/mapping.js';
-import { RelationMemory } from './router/relation-memory.js';
-import { Router, type WriterPort } from './router/router.js';
-import { RoutingTable } from './router/routing-table.js';
-import { SERVICES, type ServiceName } from './router/service.js';
-import { ReplicationStream } from './source/replication-stream.js';
+import type { RelationMemory } from './router/relation-memory.js';
+import type { Router, WriterPort } from './router/router.js';
+import type { RoutingTable } from './router/routing-table.js';
+import type { ServiceName } from '../mappings/services.js';
+import type { ReplicationStream } from './source/replication-stream.js';
 import { checkSource, createSlot, ensurePublication, readSlot, type CreatedSlot } from './source/slot.js';
 import { describeStandby, readSlotHolder } from './source/slot-holder.js';
 import { checkReplication } from './source/source-preflight.js';
 import { checkServiceDatabases } from './targets/target-preflight.js';
-import { TargetWriter, type WriterObserver, type WriterState } from './targets/target-writer.js';
+import type { TargetWriter, WriterState } from './targets/target-writer.js';
 import { probeTarget } from './targets/target-probe.js';
 import type { WriterSession } from './targets/writer-session.js';
-import { NO_FLOORS, type BackfillFloors } from './backfill/backfill-floors.js';
-import { readSeals } from './cutover/cutover-marker.js';
+import { NO_FLOORS, type BackfillFloors } from './source/backfill-floors.js';
+import { readSealFences } from './state/cutover-marker.js';
 import { sealedWriteReporter, type SealObserver } from './cutover/sealed-writes.js';
-import { NO_SEALS, type SealedChange, type ServiceSeals } from './router/seals.js';
+import { NO_SEALS, sealsFrom, type SealedChange, type ServiceSeals } from './router/seals.js';
 import { pause } from './pause.js';
 
 /** `standby`: the slot is held by another pgcarve; this one retries and takes over when it is released. */
@@ -66,11 +65,26 @@ export interface SidecarBackfill {
   floors(routing: RoutingTable): Promise<BackfillFloors>;
 }
 
+/**
+ * The concrete objects the sidecar supervises, built by the composition root (runtime.ts,
+ * `sidecarParts`): the routing table, one writer per service, and what each stream round makes
+ * anew (a router and a replication connection).
+ */
+export interface SidecarParts {
+  readonly routing: RoutingTable;
+  readonly writers: readonly TargetWriter[];
+  /** Relation OIDs across rounds: a table renamed between two rounds is still recognised. */
+  readonly relations: RelationMemory;
+  /** A router for one round, delivering to `ports`; it stops delivering once `signal` aborts. */
+  readonly router: (ports: readonly WriterPort[], signal: AbortSignal) => Router;
+  /** A replication connection for one round. */
+  readonly stream: () => ReplicationStream;
+}
+
 export interface SidecarOptions {
   readonly config: Config;
-  readonly rules: readonly LegacyTableRule[];
+  readonly parts: SidecarParts;
   readonly log: Logger;
-  readonly observer?: WriterObserver;
   readonly backfill?: SidecarBackfill;
   /** Hears of legacy changes held back by a cutover seal (router/seals.ts). */
   readonly sealObserver?: SealObserver;
@@ -80,8 +94,7 @@ export interface SidecarOptions {
 }
 
 /**
- * The streaming sidecar's supervisor: builds the routing table and one writer per service, prepares
- * the source (publication, slot, backfill) and runs the stream in rounds. The slot is acknowledged
+ * The streaming sidecar's supervisor: given its parts (SidecarParts), it prepares the source (publication, slot, backfill) and runs the stream in rounds. The slot is acknowledged
  * at the minimum position every writer has durably applied.
  *
  * Recovery is a restart, by construction. A round is one replication connection, one Router and
@@ -113,7 +126,6 @@ export class Sidecar {
   /** The cutover seals, from pgcarve.cutover at start and from seal/lift messages as they stream. */
   private seals: ServiceSeals = NO_SEALS;
   private readonly onSealed: SealedChange;
-  /** Relation OIDs across rounds: a table renamed between two rounds is still recognised. */
   private readonly relations: RelationMemory;
   private phaseValue: Phase = 'starting';
   private sourceConnected = false;
@@ -133,24 +145,10 @@ export class Sidecar {
   private runSignal: AbortSignal = new AbortController().signal;
 
   constructor(private readonly options: SidecarOptions) {
-    const { config, log } = options;
-    this.routing = new RoutingTable(options.rules);
-    this.relations = new RelationMemory(this.routing);
-    this.onSealed = sealedWriteReporter(log, options.sealObserver);
-    this.writers = SERVICES.map(
-      (service) =>
-        new TargetWriter({
-          service,
-          url: config.serviceUrls[service],
-          slot: config.slot,
-          tables: this.routing.tablesByService.get(service) ?? [],
-          maxTransactions: config.batchMaxTransactions,
-          maxLatencyMs: config.batchMaxLatencyMs,
-          stallMs: config.targetStallSeconds * 1000,
-          log: log.child({ service }),
-          observer: options.observer,
-        }),
-    );
+    this.routing = options.parts.routing;
+    this.writers = options.parts.writers;
+    this.relations = options.parts.relations;
+    this.onSealed = sealedWriteReporter(options.log, options.sealObserver);
   }
 
   get phase(): Phase {
@@ -284,7 +282,7 @@ export class Sidecar {
         await backfill.resume(this.routing, slot.confirmedFlush ?? ZERO_LSN, signal);
       }
       if (backfill) this.floors = await backfill.floors(this.routing);
-      this.seals = await readSeals(config.serviceUrls, config.slot);
+      this.seals = sealsFrom(await readSealFences(config.serviceUrls, config.slot));
     } finally {
       await created?.release();
       await client.end().catch(() => undefined);
@@ -319,10 +317,10 @@ export class Sidecar {
       // The last writer of the round left it: end the round the same way.
       if (end.kind !== 'ended' && ![...sessions.keys()].some(inRound)) round.abort();
     });
-    const router = new Router(this.routing, this.writers.map((w) => writerPort(w, sessions.get(w))), this.options.log, round.signal, this.relations);
+    const router = this.options.parts.router(this.writers.map((w) => writerPort(w, sessions.get(w))), round.signal);
     router.setFloors(this.floors);
     router.setSeals(this.seals, this.onSealed, (seals) => (this.seals = seals));
-    const stream = new ReplicationStream({ connectionString: this.options.config.legacyUrl, slot: this.options.config.slot, publication: this.options.config.publication });
+    const stream = this.options.parts.stream();
     round.signal.addEventListener('abort', () => void stream.stop(), { once: true });
     const start = this.minPosition();
     this.acknowledged = maxLsn(this.acknowledged, start);

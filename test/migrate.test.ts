@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { SERVICE_URL_KEYS } from '../src/config/config.js';
+import { SERVICE_URL_KEYS, SERVICES } from '../mappings/services.js';
 import { freePort } from '../src/embedded/embedded-cluster.js';
-import { SERVICES } from '../src/router/service.js';
 import { databaseUrl } from './harness/databases.js';
 
 const adminUrl = inject('pgAdminUrl');

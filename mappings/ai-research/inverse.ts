@@ -1,5 +1,4 @@
-import type { InverseMapping } from '../../src/reverse/inverse-mapping.js';
-import { copy, inverse } from '../../src/reverse/inverse-mapping.js';
+import { copy, inverse, type InverseMapping } from '../inverse-mapping.js';
 import { legacyTimestamp, oneToOne, tagText } from '../inverse-transforms.js';
 import { derive } from '../transforms.js';
 import { aiTrainingData, assistantMemory, conversations, messages, researchTopics, webResearchItems } from './schema.js';

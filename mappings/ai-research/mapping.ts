@@ -1,4 +1,4 @@
-import { emit, owned, type TableMapping } from '../../src/router/mapping.js';
+import { emit, owned, type TableMapping } from '../table-mapping.js';
 import { commaTags, derive, keyColumn, utcTimestamptz } from '../transforms.js';
 import { aiTrainingData, assistantMemory, conversations, messages, researchTopics, webResearchItems } from './schema.js';
 

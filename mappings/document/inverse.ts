@@ -1,4 +1,4 @@
-import { copy, inverse, type InverseMapping } from '../../src/reverse/inverse-mapping.js';
+import { copy, inverse, type InverseMapping } from '../inverse-mapping.js';
 import { legacyTimestamp, oneToOne } from '../inverse-transforms.js';
 import { documentTemplates, documents, templateSubmissions, userDocuments } from './schema.js';
 

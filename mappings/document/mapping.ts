@@ -1,4 +1,5 @@
-import { emit, owned, reference, type SourceRow, type TableMapping, type TargetRow } from '../../src/router/mapping.js';
+import { emit, owned, reference, type TableMapping, type TargetRow } from '../table-mapping.js';
+import type { SourceRow } from '../../src/values.js';
 import { derive, documentTypeCode, documentTypeName, keyColumn, need, sqlBoolean, utcTimestamptz } from '../transforms.js';
 import { documentTemplates, documentTypes, documents, templateSubmissions, userDocuments } from './schema.js';
 

@@ -1,5 +1,5 @@
 import { derive } from '../transforms.js';
-import { copy, inverse, type InverseMapping } from '../../src/reverse/inverse-mapping.js';
+import { copy, inverse, type InverseMapping } from '../inverse-mapping.js';
 import { benefitText, legacyTimestamp, oneToOne } from '../inverse-transforms.js';
 import { businessActivities, businessActivityCategories, establishmentGuides, freeZones } from './schema.js';
 

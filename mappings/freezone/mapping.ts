@@ -1,4 +1,4 @@
-import { emit, owned, reference, type TableMapping } from '../../src/router/mapping.js';
+import { emit, owned, reference, type TableMapping } from '../table-mapping.js';
 import { benefitLines, categoryName, categorySlug, derive, keyColumn, need, utcTimestamptz } from '../transforms.js';
 import { businessActivities, businessActivityCategories, establishmentGuides, freeZones } from './schema.js';
 

@@ -1,4 +1,4 @@
-import type { InverseMapping } from '../../src/reverse/inverse-mapping.js';
+import type { InverseMapping } from '../inverse-mapping.js';
 import { oneToOne } from '../inverse-transforms.js';
 import { activityLogs, scraperResults, scraperSchedules, scraperTasks } from './schema.js';
 

@@ -1,4 +1,4 @@
-import { emit, owned, type TableMapping } from '../../src/router/mapping.js';
+import { emit, owned, type TableMapping } from '../table-mapping.js';
 import { keyColumn, need, utcTimestamptz } from '../transforms.js';
 import { activityLogs, scraperResults, scraperSchedules, scraperTasks } from './schema.js';
 

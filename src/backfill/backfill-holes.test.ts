@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adoptable, owedCopies, type ServiceRecord } from './backfill-holes.js';
 import { parseLsn } from '../lsn.js';
-import type { BackfillState } from './backfill-state.js';
+import type { BackfillState } from '../state/backfill-state.js';
 
 const common = { rowsCopied: 0, rowsEstimated: undefined, updatedAt: new Date(0) };
 const nothing = (table: string): BackfillState => ({ ...common, table, kind: 'copied', attempts: 0, snapshotLsn: undefined, startedAt: undefined, finishedAt: new Date(0) });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { readCutOver } from '../cutover/cutover-marker.js';
-import { isUnfinished, readBackfillStates, type BackfillState } from './backfill-state.js';
+import { readCutOver } from '../state/cutover-marker.js';
+import { isUnfinished, readBackfillStates, type BackfillState } from '../state/backfill-state.js';
 
 /**
  * Why one service database is owed a copy of one legacy table when the slot already exists:

@@ -1,5 +1,5 @@
-import type { ServiceName } from '../router/service.js';
-import type { BackfillStateKind } from './backfill-state.js';
+import type { ServiceName } from '../../mappings/services.js';
+import type { BackfillStateKind } from '../state/backfill-state.js';
 
 /**
  * What a backfill (the initial copy in `run`, or `pgcarve backfill`) reports as it goes, per

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { RoutedTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { legacyColumns } from './legacy-session.js';
 
 /** Part of a legacy table by key: `from` inclusive, `to` exclusive, as key text; open ends undefined. */

@@ -4,13 +4,13 @@ import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { deriveUpsert, type OpSink } from '../router/derive-ops.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { TargetOp } from '../targets/target-op.js';
 import type { BackfillObserver } from './backfill-observer.js';
-import { addRowsCopied, markCopied, markStarted } from './backfill-state.js';
+import { addRowsCopied, markCopied, markStarted } from '../state/backfill-state.js';
 import { planTable, type KeyRange, type PlanOptions, type TablePlan } from './copy-plan.js';
-import { LegacyRowFactory } from './legacy-row.js';
-import { SnapshotSession, type PageSize } from './snapshot-reader.js';
+import { LegacyRowFactory } from '../source/legacy-row.js';
+import { SnapshotSession, type PageSize } from './snapshot-session.js';
 import { TargetSession } from './target-session.js';
 
 export interface CopyJob {

@@ -1,7 +1,7 @@
 import { createLogger, type Logger, type LogLevel } from '../log.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { BackfillObserver } from './backfill-observer.js';
-import type { BackfillStateKind } from './backfill-state.js';
+import type { BackfillStateKind } from '../state/backfill-state.js';
 import { ProgressMeter } from './progress-meter.js';
 import { TerminalProgress, type TerminalStream } from './progress-terminal.js';
 

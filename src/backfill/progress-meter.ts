@@ -1,5 +1,5 @@
-import type { ServiceName } from '../router/service.js';
-import type { BackfillStateKind } from './backfill-state.js';
+import type { ServiceName } from '../../mappings/services.js';
+import type { BackfillStateKind } from '../state/backfill-state.js';
 
 /** One table's progress in one service, as displays show it. */
 export interface TableProgress {

@@ -1,6 +1,6 @@
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { BackfillObserver } from './backfill-observer.js';
-import type { BackfillStateKind } from './backfill-state.js';
+import type { BackfillStateKind } from '../state/backfill-state.js';
 import { ProgressMeter, type TableProgress } from './progress-meter.js';
 
 /** The part of a terminal stream the display uses (process.stderr, or a fake in tests). */

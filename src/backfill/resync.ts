@@ -1,13 +1,13 @@
 import type { Config } from '../config/config.js';
-import { readCutOver } from '../cutover/cutover-marker.js';
+import { readCutOver } from '../state/cutover-marker.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { deriveUpsert } from '../router/derive-ops.js';
-import type { TextValue } from '../router/mapping.js';
+import type { TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
-import { markPending } from './backfill-state.js';
-import { LegacyRowFactory } from './legacy-row.js';
+import type { ServiceName } from '../../mappings/services.js';
+import { markPending } from '../state/backfill-state.js';
+import { LegacyRowFactory } from '../source/legacy-row.js';
 import { connectLegacyText, legacyColumns } from './legacy-session.js';
 import { withStates } from './repair.js';
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { classify } from '../errors/classify.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { BatchApplier, type UpsertMode } from '../targets/apply-batch.js';
 import { loadTableShapes } from '../targets/table-shape.js';
 import type { TargetOp } from '../targets/target-op.js';

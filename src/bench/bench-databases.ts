@@ -1,10 +1,10 @@
 import { legacySchemaSql } from '../../mappings/legacy/schema.js';
 import { LEGACY_RULES } from '../../mappings/index.js';
-import { loadConfig, SERVICE_URL_KEYS, type Config } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import type { EmbeddedCluster } from '../embedded/embedded-cluster.js';
 import { migrateAll } from '../migrate/migrate-services.js';
 import { RoutingTable } from '../router/routing-table.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
 import { seedLegacy } from '../workload/seed.js';
 import { recreateDatabase, withClient } from './bench-cluster.js';
 

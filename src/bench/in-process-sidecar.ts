@@ -4,6 +4,8 @@ import type { Config } from '../config/config.js';
 import { emitFence, waitForFence } from '../fence.js';
 import { silentLogger } from '../log.js';
 import type { Lsn } from '../lsn.js';
+import { RoutingTable } from '../router/routing-table.js';
+import { sidecarParts } from '../runtime.js';
 import { Sidecar } from '../sidecar.js';
 
 /** A pgcarve sidecar in this process, as `pgcarve run` wires its engine (without HTTP and metrics). */
@@ -17,7 +19,7 @@ export function startSidecar(config: Config): RunningSidecar {
   let onStreaming: () => void = () => undefined;
   const streamingStarted = new Promise<void>((resolve) => (onStreaming = resolve));
   const backfill = new Backfill({ config, log: silentLogger });
-  const sidecar = new Sidecar({ config, rules: LEGACY_RULES, log: silentLogger, backfill, onPhase: (p) => p === 'streaming' && onStreaming() });
+  const sidecar = new Sidecar({ config, parts: sidecarParts(config, new RoutingTable(LEGACY_RULES), silentLogger), log: silentLogger, backfill, onPhase: (p) => p === 'streaming' && onStreaming() });
   const stopper = new AbortController();
   const running = sidecar.run(stopper.signal);
   running.catch(() => undefined);

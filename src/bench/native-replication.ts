@@ -1,8 +1,7 @@
 import type { EmbeddedCluster } from '../embedded/embedded-cluster.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { recreateDatabase, withClient } from './bench-cluster.js';
-import type { BenchDatabases } from './bench-databases.js';
-import { LEGACY_DB } from './bench-databases.js';
+import { type BenchDatabases, LEGACY_DB } from './bench-databases.js';
 import { pause } from '../pause.js';
 
 /**

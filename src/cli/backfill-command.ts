@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
-import { LEGACY_RULES } from '../../mappings/index.js';
 import { progressOutput } from '../backfill/progress-log.js';
 import { cutOverRefusal, repair, type RepairScope } from '../backfill/repair.js';
 import { resync } from '../backfill/resync.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import { RoutingTable } from '../router/routing-table.js';
-import { isServiceName, SERVICES, type ServiceName } from '../router/service.js';
+import type { RoutingTable } from '../router/routing-table.js';
+import { isServiceName, SERVICES, type ServiceName } from '../../mappings/services.js';
 import { EXIT, type Command, type CommandContext } from './command.js';
 import { parseTimeout } from './wait-sync-command.js';
 
@@ -95,7 +94,7 @@ column the legacy table lacks, or a database unreachable.`,
       throw new PgcarveError('bad_input', `--chunk-rows must be a whole number from 1 to 100000, got ${JSON.stringify(chunkText)}`);
     }
     const timeout = parseTimeout(values.timeout, 600);
-    const routing = new RoutingTable(LEGACY_RULES);
+    const routing = ctx.mappings().routing;
     const scope = repairScope(routing, values.service, values.table);
     const config = ctx.config();
     const { log, observer } = progressOutput(process.stderr, config.logLevel);
@@ -129,7 +128,7 @@ async function runResync(ctx: CommandContext, values: { readonly service?: strin
   if (values.table === undefined) throw new PgcarveError('bad_input', '--resync needs --table LEGACY_TABLE: the legacy table to copy again');
   if (values.service !== undefined) throw new PgcarveError('bad_input', '--resync copies the table again in every service it feeds (one mapping run derives them all); drop --service');
   if (values['chunk-rows'] !== undefined || values.timeout !== undefined) throw new PgcarveError('bad_input', '--resync takes no --chunk-rows or --timeout: the copy happens when `pgcarve run` next starts');
-  const routing = new RoutingTable(LEGACY_RULES);
+  const routing = ctx.mappings().routing;
   const [scope] = repairScope(routing, undefined, values.table);
   const report = await resync({ config: ctx.config(), routing, table: (scope as RepairScope).table });
   if (values.json) {

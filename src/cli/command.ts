@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import type { Mappings } from '../runtime.js';
 import { ERROR_POLICY, type ErrorKind } from '../errors/pgcarve-error.js';
 
 /** What a command receives: its arguments, the environment and where to write. Nothing global. */
@@ -9,6 +10,8 @@ export interface CommandContext {
   readonly stderr: (text: string) => void;
   /** Validates the configuration (once) or throws a `configuration` PgcarveError. */
   readonly config: () => Config;
+  /** The mappings, loaded once by main (the routing table is built on first use). */
+  readonly mappings: () => Mappings;
   /** Resolves when the process is asked to stop (SIGTERM / SIGINT). */
   readonly stopSignal: AbortSignal;
 }

@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
-import { LEGACY_RULES } from '../../mappings/index.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeCutover, runCutover } from '../cutover/cutover.js';
-import { RoutingTable } from '../router/routing-table.js';
-import { SERVICES } from '../router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
-import { integerOption, serviceOption } from './verify-command.js';
+import { integerOption, serviceOption } from './options.js';
 import { parseTimeout } from './wait-sync-command.js';
 
 export const cutoverCommand: Command = {
@@ -64,7 +62,8 @@ configuration, 3 a step could not be done (a database unreachable, …).`,
     const config = ctx.config();
     const report = await runCutover({
       config,
-      routing: new RoutingTable(LEGACY_RULES),
+      routing: ctx.mappings().routing,
+      inverses: ctx.mappings().inverses,
       service,
       timeoutSeconds,
       windowSeconds,

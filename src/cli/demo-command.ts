@@ -3,7 +3,7 @@ import { stopOnSignals } from '../demo/demo-signals.js';
 import { runDemo } from '../demo/run-demo.js';
 import { inTerminalForeground } from '../demo/terminal-foreground.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import { isServiceName, SERVICES } from '../router/service.js';
+import { isServiceName, SERVICES } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
 
 function number(name: string, value: string | undefined, fallback: number, min: number, max: number): number {

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { INVERSE_MAPPINGS, LEGACY_RULES } from '../../mappings/index.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { redactText } from '../config/redact.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { packageRoot } from '../package-root.js';
+import { RoutingTable } from '../router/routing-table.js';
+import type { Mappings } from '../runtime.js';
 import { describeArgumentError, joinNegativeValues } from './argument-errors.js';
 import { EXIT, exitCodeOf, type Command, type CommandContext } from './command.js';
 import { configHelp } from './config-help.js';
@@ -69,6 +72,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     process.once('SIGINT', onSignal);
   }
   let config: Config | undefined;
+  let mappings: Mappings | undefined;
   const ctx: CommandContext = {
     args: joinNegativeValues(args),
     env,
@@ -76,6 +80,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     stderr,
     stopSignal: controller.signal,
     config: () => (config ??= loadConfig(env)),
+    // The one place the product loads its mappings (README "Adding a service").
+    mappings: () => (mappings ??= { routing: new RoutingTable(LEGACY_RULES), inverses: INVERSE_MAPPINGS }),
   };
   try {
     return await command.run(ctx);

@@ -1,11 +1,9 @@
 import { parseArgs } from 'node:util';
-import { LEGACY_RULES } from '../../mappings/index.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeRollback, runRollback } from '../rollback/rollback.js';
-import { RoutingTable } from '../router/routing-table.js';
-import { SERVICES } from '../router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
-import { integerOption, serviceOption } from './verify-command.js';
+import { integerOption, serviceOption } from './options.js';
 import { parseTimeout } from './wait-sync-command.js';
 
 export const rollbackCommand: Command = {
@@ -56,7 +54,7 @@ Exit codes: 0 rolled back, 1 refused (not cut over, still writing, not drained, 
     if (!service) throw new PgcarveError('bad_input', `--service is required: one of ${SERVICES.join(', ')}`);
     const timeoutSeconds = parseTimeout(values.timeout, 60);
     const windowSeconds = integerOption('window', values.window, 2, 0, 3_600);
-    const report = await runRollback({ config: ctx.config(), routing: new RoutingTable(LEGACY_RULES), service, timeoutSeconds, windowSeconds, signal: ctx.stopSignal });
+    const report = await runRollback({ config: ctx.config(), routing: ctx.mappings().routing, service, timeoutSeconds, windowSeconds, signal: ctx.stopSignal });
     if (values.json) ctx.stdout(`${JSON.stringify(report)}\n`);
     else (report.ok ? ctx.stdout : ctx.stderr)(`${describeRollback(report)}\n`);
     if (report.ok) return EXIT.ok;

@@ -31,7 +31,7 @@ lists every failure with its remedy.`,
     const config = ctx.config();
     // On a terminal the backfill draws progress bars and the log lines go above them.
     const { log, observer } = progressOutput(process.stderr, config.logLevel);
-    const runtime = await startRuntime({ config, log, backfillObserver: observer });
+    const runtime = await startRuntime({ config, mappings: ctx.mappings(), log, backfillObserver: observer });
     log.info(`HTTP API listening on port ${runtime.httpPort} of ${config.httpHost}`, { port: runtime.httpPort, host: config.httpHost });
     const stop = (): void => void runtime.stop();
     ctx.stopSignal.addEventListener('abort', stop, { once: true });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { LEGACY_RULES } from '../../mappings/index.js';
+
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { buildStatus, withSidecarView, type ServiceStatus, type StatusView } from '../http/status-view.js';
@@ -7,7 +7,7 @@ import { readTargetState, type TargetState } from '../http/target-state.js';
 import { readSlotHealth, type SlotHealth } from '../metrics/slot-health.js';
 import { RoutingTable } from '../router/routing-table.js';
 import { readPublicTables } from '../source/public-tables.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { EXIT, type Command } from './command.js';
 import { formatBytes } from '../bytes.js';
 import { withClient } from '../pg/with-client.js';
@@ -30,7 +30,7 @@ be read (what could be read is still printed).`,
   async run(ctx) {
     const { values } = parseArgs({ args: [...ctx.args], options: { json: { type: 'boolean', default: false } }, strict: true });
     const config = ctx.config();
-    const view = await readStatus(config);
+    const view = await readStatus(config, ctx.mappings().routing);
     ctx.stdout(values.json ? `${JSON.stringify(view)}\n` : `${renderStatus(view, config.httpPort, config.httpHost)}\n`);
     const unreadable = view.legacyError !== null || view.services.some((s) => s.databaseError !== null);
     return unreadable ? EXIT.failure : EXIT.ok;
@@ -38,8 +38,7 @@ be read (what could be read is still printed).`,
 };
 
 /** The status from the databases, completed by the running sidecar's /status when it answers. */
-export async function readStatus(config: Config): Promise<StatusView> {
-  const routing = new RoutingTable(LEGACY_RULES);
+export async function readStatus(config: Config, routing: RoutingTable): Promise<StatusView> {
   const [legacy, targets, sidecar] = await Promise.all([readLegacy(config, routing), readTargets(config), fetchSidecarStatus(sidecarHost(config.httpHost), config.httpPort)]);
   const fromDatabases = buildStatus({
     slot: config.slot,

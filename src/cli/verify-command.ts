@@ -1,26 +1,9 @@
 import { parseArgs } from 'node:util';
-import { LEGACY_RULES } from '../../mappings/index.js';
-import { PgcarveError } from '../errors/pgcarve-error.js';
-import { RoutingTable } from '../router/routing-table.js';
-import { isServiceName, SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { describeDriftReport, hasDrift, incomplete } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { EXIT, type Command } from './command.js';
-import { OptionProblems } from './option-problems.js';
-
-/** A whole number option in [min, max]. */
-export function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new PgcarveError('bad_input', `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-export function serviceOption(text: string | undefined): ServiceName | undefined {
-  if (text === undefined) return undefined;
-  if (!isServiceName(text)) throw new PgcarveError('bad_input', `--service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(text)}`);
-  return text;
-}
+import { OptionProblems, integerOption, serviceOption } from './options.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -70,7 +53,7 @@ database unreachable) and no drift found elsewhere.`,
       legacyUrl: config.legacyUrl,
       serviceUrls: config.serviceUrls,
       slot: config.slot,
-      routing: new RoutingTable(LEGACY_RULES),
+      routing: ctx.mappings().routing,
       ...(service ? { services: [service] } : {}),
       chunkSize,
       pauseMs,

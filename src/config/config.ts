@@ -1,16 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICE_LIST, type ServiceName, type ServiceUrlKey } from '../../mappings/services.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-
-/** The environment variable that holds each service database's URL (named by the migration strategy). */
-export const SERVICE_URL_KEYS: Readonly<Record<ServiceName, string>> = {
-  user_db: 'DATABASE_URL_USER_SERVICE',
-  document_db: 'DATABASE_URL_DOCUMENT_SERVICE',
-  freezone_db: 'DATABASE_URL_FREEZONE_SERVICE',
-  ai_research_db: 'DATABASE_URL_AI_RESEARCH_SERVICE',
-  scraper_db: 'DATABASE_URL_SCRAPER_SERVICE',
-};
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -51,11 +42,7 @@ const integer = (min: number, max: number) =>
 const schema = z
   .object({
     DATABASE_URL_LEGACY: postgresUrl,
-    DATABASE_URL_USER_SERVICE: postgresUrl,
-    DATABASE_URL_DOCUMENT_SERVICE: postgresUrl,
-    DATABASE_URL_FREEZONE_SERVICE: postgresUrl,
-    DATABASE_URL_AI_RESEARCH_SERVICE: postgresUrl,
-    DATABASE_URL_SCRAPER_SERVICE: postgresUrl,
+    ...(Object.fromEntries(SERVICE_LIST.map((s) => [s.envVar, postgresUrl])) as Record<ServiceUrlKey, typeof postgresUrl>),
     PGCARVE_SLOT: identifier('replication slot').default('pgcarve'),
     PGCARVE_PUBLICATION: identifier('publication').default('pgcarve'),
     PGCARVE_HTTP_PORT: integer(0, 65535).default(9187),
@@ -138,7 +125,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new PgcarveError('configuration', problems.sort().join('\n'));
   }
   const c = result.data;
-  const serviceUrls = Object.fromEntries(SERVICES.map((service) => [service, c[SERVICE_URL_KEYS[service] as keyof typeof c] as string])) as Record<ServiceName, string>;
+  const serviceUrls = Object.fromEntries(SERVICE_LIST.map((s) => [s.service, c[s.envVar]])) as Record<ServiceName, string>;
   return Object.freeze({
     legacyUrl: c.DATABASE_URL_LEGACY,
     serviceUrls: Object.freeze(serviceUrls),
@@ -159,11 +146,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 /** The configuration keys and what they mean, for `--help` and the README. */
 export const CONFIG_HELP: readonly (readonly [string, string])[] = [
   ['DATABASE_URL_LEGACY', 'the legacy (monolith) database; the role needs REPLICATION and may create a publication'],
-  ['DATABASE_URL_USER_SERVICE', 'user_db'],
-  ['DATABASE_URL_DOCUMENT_SERVICE', 'document_db'],
-  ['DATABASE_URL_FREEZONE_SERVICE', 'freezone_db'],
-  ['DATABASE_URL_AI_RESEARCH_SERVICE', 'ai_research_db'],
-  ['DATABASE_URL_SCRAPER_SERVICE', 'scraper_db'],
+  ...SERVICE_LIST.map((s) => [s.envVar, s.service] as const),
   ['PGCARVE_SLOT', 'logical replication slot name (default pgcarve)'],
   ['PGCARVE_PUBLICATION', 'publication name (default pgcarve)'],
   ['PGCARVE_HTTP_PORT', 'port of /metrics, /healthz, /readyz, /status, /fence, /sync (default 9187; 0 = any free port)'],

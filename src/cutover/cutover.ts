@@ -1,19 +1,20 @@
-import { readBackfillStates } from '../backfill/backfill-state.js';
+import { readBackfillStates } from '../state/backfill-state.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { describeFenceResult, emitFence, waitForFence } from '../fence.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { withService } from '../pg/with-service.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { InverseMapping } from '../../mappings/inverse-mapping.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
 import { pause } from '../pause.js';
 import { prepareReverse } from '../reverse/prepare-reverse.js';
-import { readSeal } from './cutover-marker.js';
+import { readSeal } from '../state/cutover-marker.js';
 import { describeChanges, describeScan, LegacyChangeScan, type ChangeScan, type TableChanges } from './legacy-change-scan.js';
 import { legacyTablesOf } from './legacy-tables.js';
-import { liveRepairs } from './repair-liveness.js';
+import { liveRepairs } from '../state/repair-liveness.js';
 import { sealService, type SealOutcome } from './seal-transaction.js';
 import { stepLines } from './step-lines.js';
 import { advanceSequences, type SequenceAdvance } from './target-sequences.js';
@@ -21,6 +22,8 @@ import { advanceSequences, type SequenceAdvance } from './target-sequences.js';
 export interface CutoverOptions {
   readonly config: Config;
   readonly routing: RoutingTable;
+  /** The inverse mappings: the reverse stream the cutover prepares carries the service's tables back. */
+  readonly inverses: readonly InverseMapping[];
   readonly service: ServiceName;
   /** How long to wait for the service to apply the fence (and for the drift check to catch up). */
   readonly timeoutSeconds: number;
@@ -171,7 +174,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
     });
     await run('sequences', async () => {
       sequences = await withService(config, service, { doing: `advancing the sequences of ${service}`, application: APPLICATION }, (client) => advanceSequences(client, routing.tablesByService.get(service) ?? []));
-      await prepareReverse(config, service); // the reverse slot, before the seal lets the service write
+      await prepareReverse(config, options.inverses, service); // the reverse slot, before the seal lets the service write
       const moved = sequences.filter((s) => s.advanced);
       return { ok: true, detail: `${sequences.length} sequence(s), ${moved.length} set past the largest key: ${sequences.map((s) => `${s.table}.${s.column} next ${s.nextValue}`).join(', ') || 'none'}` };
     });

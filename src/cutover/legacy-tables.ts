@@ -1,5 +1,5 @@
 import type { RoutingTable } from '../router/routing-table.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 
 /** The legacy tables whose mappings write `service`, sorted: what cutover freezes and seals. */
 export function legacyTablesOf(routing: RoutingTable, service: ServiceName): readonly string[] {

@@ -4,8 +4,8 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeFenceResult, waitForFence } from '../fence.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 import { encodeSealMessage, SEAL_PREFIX } from '../router/seals.js';
-import type { ServiceName } from '../router/service.js';
-import { markCutOver } from './cutover-marker.js';
+import type { ServiceName } from '../../mappings/services.js';
+import { markCutOver } from '../state/cutover-marker.js';
 import { withClient } from '../pg/with-client.js';
 
 export interface SealOptions {

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import type { SealedChange } from '../router/seals.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 /** Hears of every legacy change the cutover seal of a service held back (the metrics). */
 export interface SealObserver {

@@ -1,6 +1,6 @@
 import type { BackfillObserver } from '../backfill/backfill-observer.js';
-import type { BackfillStateKind } from '../backfill/backfill-state.js';
-import type { ServiceName } from '../router/service.js';
+import type { BackfillStateKind } from '../state/backfill-state.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { BackfillFrame } from './live-view.js';
 
 /** Backfill progress summed per service, for the demo's view: tables done, rows done of estimated. */

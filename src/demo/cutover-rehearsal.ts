@@ -4,8 +4,9 @@ import { formatLsn } from '../lsn.js';
 import { emitReverseFence, waitForReverseFence } from '../reverse/reverse-fence.js';
 import { reverseNames } from '../reverse/reverse-names.js';
 import { describeRollback, runRollback, type RollbackReport } from '../rollback/rollback.js';
+import type { InverseMapping } from '../../mappings/inverse-mapping.js';
 import type { RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { runServiceWorkload } from './service-workload.js';
 
 /** What the service wrote to its own database while cut over, and how far legacy followed. */
@@ -32,6 +33,7 @@ export interface RehearsalReport {
 export interface RehearsalDeps {
   readonly config: Config;
   readonly routing: RoutingTable;
+  readonly inverses: readonly InverseMapping[];
   readonly service: ServiceName;
   /**
    * Stops the application's writes to `tables`; resolves when none is in flight any more (the
@@ -63,7 +65,7 @@ export async function rehearseCutover(deps: RehearsalDeps): Promise<RehearsalRep
   await deps.stopWrites(tables);
   const stopMs = Date.now() - started;
   const signal = deps.signal ? { signal: deps.signal } : {};
-  const cutover = await runCutover({ config: deps.config, routing: deps.routing, service: deps.service, timeoutSeconds: deps.timeoutSeconds, windowSeconds: deps.windowSeconds, assumeFrozen: false, ...signal });
+  const cutover = await runCutover({ config: deps.config, routing: deps.routing, inverses: deps.inverses, service: deps.service, timeoutSeconds: deps.timeoutSeconds, windowSeconds: deps.windowSeconds, assumeFrozen: false, ...signal });
   if (!cutover.ok) return { service: deps.service, ok: false, stoppedTables: tables, stopMs, cutover, serviceWrites: null, rollback: null };
   const url = deps.config.serviceUrls[deps.service];
   const transactions = await runServiceWorkload(url, deps.service, deps.serviceWriteSeconds, 100, deps.signal);

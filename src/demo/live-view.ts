@@ -1,4 +1,4 @@
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { formatBytes } from '../bytes.js';
 
 /** How the last drift check of a service ended, as the view shows it. */

@@ -1,16 +1,18 @@
 import { LEGACY_TABLES, legacySchemaSql } from '../../mappings/legacy/schema.js';
-import { loadConfig, SERVICE_URL_KEYS } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { redactUrl } from '../config/redact.js';
 import { EmbeddedCluster } from '../embedded/embedded-cluster.js';
 import { createLogger } from '../log.js';
 import { migrateAll } from '../migrate/migrate-services.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
 import { serviceDriftRows, type DriftReport } from '../verify/drift-report.js';
 import { startWorkload, type Workload } from '../workload/live-workload.js';
 import { seedLegacy } from '../workload/seed.js';
 import { BackfillTally } from './backfill-tally.js';
 import { describeRehearsal, rehearseCutover } from './cutover-rehearsal.js';
-import { startRuntime, type Runtime } from '../runtime.js';
+import { INVERSE_MAPPINGS, LEGACY_RULES } from '../../mappings/index.js';
+import { RoutingTable } from '../router/routing-table.js';
+import { startRuntime, type Mappings, type Runtime } from '../runtime.js';
 import { waitForKey, type KeyInput } from './key-press.js';
 import { formatCount, LiveView, type DemoFrame, type DriftCell, type ViewStream } from './live-view.js';
 import { RateMeter } from './rate-meter.js';
@@ -101,6 +103,8 @@ function driftCell(report: DriftReport | undefined, service: ServiceName): Drift
  */
 export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean> {
   const startedAt = Date.now();
+  // The demo is an entry point of its own: it loads the mappings once, as the CLI's main does.
+  const mappings: Mappings = { routing: new RoutingTable(LEGACY_RULES), inverses: INVERSE_MAPPINGS };
   const view = new LiveView(io.out);
   const interactive = io.out.isTTY === true && io.input?.isTTY === true;
   const tally = new BackfillTally();
@@ -207,6 +211,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
     stage = 'backfill';
     const backfillStart = Date.now();
     pipeline = await startRuntime({
+      mappings,
       config,
       log,
       backfillObserver: tally,
@@ -252,6 +257,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
     const report = await unlessAborted(rehearseCutover({
       config,
       routing: pipeline.sidecar.routing,
+      inverses: mappings.inverses,
       service: options.service,
       stopWrites: async (tables) => {
         frozen = tables;

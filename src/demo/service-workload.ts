@@ -1,4 +1,4 @@
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { pause } from '../pause.js';
 import { connect } from '../pg/with-client.js';
 

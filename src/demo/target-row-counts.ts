@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { connect } from '../pg/with-client.js';
 
 export type RowCounts = ReadonlyMap<ServiceName, readonly { readonly table: string; readonly rows: number }[]>;

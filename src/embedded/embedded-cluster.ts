@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
 import { binariesReachableBy, reachableBy, type ServerUser } from './reachable-binaries.js';
 import { withClient } from '../pg/with-client.js';
 import { pause } from '../pause.js';

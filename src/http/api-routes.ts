@@ -1,7 +1,7 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import { classify } from '../errors/classify.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { safeMessage, type StatusView } from './status-view.js';
 import { parseSyncTimeout } from './sync-timeout.js';
 import { requireToken } from './bearer-token.js';

@@ -4,7 +4,7 @@ import { formatLsn, type Lsn } from '../lsn.js';
 import type { PgcarveMetrics } from '../metrics/metrics.js';
 import type { ReverseSupervisor } from '../reverse/reverse-supervisor.js';
 import type { SourcePoller } from '../metrics/source-poller.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { Sidecar } from '../sidecar.js';
 import type { ContinuousVerifier } from '../verify/continuous-verifier.js';
 import type { ApiDeps, SyncOutcome } from './api-routes.js';

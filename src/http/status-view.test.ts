@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn } from '../lsn.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { buildStatus, safeMessage, withSidecarView } from './status-view.js';
 import type { TargetState } from './target-state.js';
 

@@ -1,7 +1,7 @@
 import { redactText } from '../config/redact.js';
 import { withoutValues } from '../errors/without-values.js';
 import { formatLsn, lsnDistance, type Lsn } from '../lsn.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { ReverseProgress } from '../reverse/reverse-stream.js';
 import type { Phase, SidecarSnapshot } from '../sidecar.js';
 import type { SlotHealth } from '../metrics/slot-health.js';

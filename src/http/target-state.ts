@@ -1,8 +1,8 @@
-import { readBackfillStates } from '../backfill/backfill-state.js';
-import { readSeal } from '../cutover/cutover-marker.js';
-import { liveRepairs } from '../cutover/repair-liveness.js';
+import { readBackfillStates } from '../state/backfill-state.js';
+import { readSeal } from '../state/cutover-marker.js';
+import { liveRepairs } from '../state/repair-liveness.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
-import type { ServiceName } from '../router/service.js';
 import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { describeDirection, readDirection } from '../reverse/service-direction.js';
 import { withClient } from '../pg/with-client.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn, ZERO_LSN } from '../lsn.js';
-import { SERVICES } from '../router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import type { SidecarSnapshot } from '../sidecar.js';
 import { PgcarveMetrics } from './metrics.js';
 import type { SlotHealth } from './slot-health.js';

@@ -2,11 +2,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BackfillObserver } from '../backfill/backfill-observer.js';
 import type { SealObserver } from '../cutover/sealed-writes.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { ERROR_KINDS } from '../errors/pgcarve-error.js';
-import type { PgcarveError } from '../errors/pgcarve-error.js';
+import { ERROR_KINDS, type PgcarveError } from '../errors/pgcarve-error.js';
 import type { ReverseObserver, ReverseProgress, ReverseState } from '../reverse/reverse-stream.js';
 import type { SidecarSnapshot } from '../sidecar.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { SourceOp } from '../targets/target-op.js';
 import type { WriterObserver, WriterState } from '../targets/target-writer.js';
 import { DRIFT_KINDS, type DriftObserver, type ServiceOutcome, type TableDrift } from '../verify/drift-report.js';

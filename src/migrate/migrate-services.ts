@@ -1,13 +1,11 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { SERVICE_SCHEMAS, migrationsFolder } from '../../mappings/services.js';
-import type { ServiceName } from '../router/service.js';
-import { SERVICE_URL_KEYS } from '../config/config.js';
+import { migrationsFolder, SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { redactUrl } from '../config/redact.js';
-import { ensureStateTables } from '../targets/state-tables.js';
+import { ensureStateTables } from '../state/state-tables.js';
 import { recreateTables } from './recreate-tables.js';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { appliedMigrations, checkSchema, journalLost, MIGRATIONS_TABLE, schemaOf, schemaProblems, STATE_SCHEMA } from './schema-check.js';
@@ -69,9 +67,7 @@ export async function ensureDatabase(url: string, key = 'the service URL'): Prom
  * really there (a table dropped by hand is not hidden behind "already at the latest migration").
  */
 export async function migrateService(service: ServiceName, url: string): Promise<ServiceMigrationReport> {
-  const entry = SERVICE_SCHEMAS.find((s) => s.service === service);
-  if (!entry) throw new PgcarveError('internal', `no schema for service ${service}`);
-  const folder = migrationsFolder(entry.folder);
+  const folder = migrationsFolder(service);
   const key = SERVICE_URL_KEYS[service];
   const databaseCreated = await ensureDatabase(url, key);
   const client = await connect(url, { doing: `migrating ${service}`, target: { key, label: service } });
@@ -120,7 +116,7 @@ export async function migrateService(service: ServiceName, url: string): Promise
 /** Migrates every service; services fail independently and all are reported. */
 export async function migrateAll(urls: Readonly<Record<ServiceName, string>>): Promise<readonly (ServiceMigrationReport | { readonly service: ServiceName; readonly error: PgcarveError })[]> {
   return await Promise.all(
-    SERVICE_SCHEMAS.map(async ({ service }) => {
+    SERVICES.map(async (service) => {
       try {
         return await migrateService(service, urls[service]);
       } catch (error) {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
-import { SERVICE_SCHEMAS, migrationsFolder } from '../../mappings/services.js';
-import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { ServiceName } from '../router/service.js';
+import { SERVICE_DEFINITIONS } from '../../mappings/index.js';
+import { migrationsFolder, type ServiceName } from '../../mappings/services.js';
 
 /** Where pgcarve keeps its own state in every target database (checkpoints, backfill, migrations). */
 export const STATE_SCHEMA = 'pgcarve';
@@ -23,9 +22,7 @@ export interface SchemaCheck {
 }
 
 export function schemaOf(service: ServiceName): { readonly tables: readonly PgTable[]; readonly migrationsTotal: number } {
-  const entry = SERVICE_SCHEMAS.find((s) => s.service === service);
-  if (!entry) throw new PgcarveError('internal', `no schema for service ${service}`);
-  return { tables: entry.schema.tables, migrationsTotal: readMigrationFiles({ migrationsFolder: migrationsFolder(entry.folder) }).length };
+  return { tables: SERVICE_DEFINITIONS[service].tables, migrationsTotal: readMigrationFiles({ migrationsFolder: migrationsFolder(service) }).length };
 }
 
 /** The number of migrations recorded in the database (0 before the first `pgcarve migrate`). */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { SERVICE_URL_KEYS, type Config } from '../config/config.js';
-import type { ServiceName } from '../router/service.js';
+import { SERVICE_URL_KEYS, type ServiceName } from '../../mappings/services.js';
+import type { Config } from '../config/config.js';
 import { connect, withClient, type Purpose } from './with-client.js';
 
 /** The purpose of a connection to `service`'s database: a failed connect names its key (DATABASE_URL_…) and says to migrate when the database is missing. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TextValue } from '../router/mapping.js';
+import type { TextValue } from '../values.js';
 import type { LegacyWrite } from './legacy-write.js';
 
 /**

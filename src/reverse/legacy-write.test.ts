@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
+import { INVERSE_MAPPINGS } from '../../mappings/index.js';
 import { documentTemplates, documents, userDocuments } from '../../mappings/document/schema.js';
 import { freeZones } from '../../mappings/freezone/schema.js';
 import { userProfiles, users } from '../../mappings/user/schema.js';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { InverseMapping, ServiceRow } from './inverse-mapping.js';
+import type { InverseMapping, ServiceRow } from '../../mappings/inverse-mapping.js';
 import { keyChanged, putWrite, removeWrite, truncateWrite } from './legacy-write.js';
 
 const inv = (table: PgTable): InverseMapping => INVERSE_MAPPINGS.find((i) => i.table === table) as InverseMapping;

@@ -1,8 +1,8 @@
 import { getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { SourceValue, TextValue } from '../router/mapping.js';
-import type { InverseMapping, ServiceRow } from './inverse-mapping.js';
+import type { SourceValue, TextValue } from '../values.js';
+import type { InverseMapping, ServiceRow } from '../../mappings/inverse-mapping.js';
 
 type Values = Readonly<Record<string, TextValue>>;
 

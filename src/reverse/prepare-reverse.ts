@@ -1,18 +1,18 @@
 import { getTableName } from 'drizzle-orm';
 import type pg from 'pg';
-import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
+import type { InverseMapping } from '../../mappings/inverse-mapping.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
+import type { ServiceName } from '../../mappings/services.js';
+import { deleteReverseCheckpoint, ensureReverseCheckpoint } from '../state/reverse-checkpoint.js';
 import { withClient } from '../pg/with-client.js';
-import type { ServiceName } from '../router/service.js';
-import { deleteReverseCheckpoint, ensureReverseCheckpoint } from './reverse-checkpoint.js';
 import { reverseNames } from './reverse-names.js';
 import { pause } from '../pause.js';
 
 /** The service tables whose writes go back to legacy: those with an inverse mapping. */
-export function reverseTables(service: ServiceName): readonly string[] {
-  return INVERSE_MAPPINGS.filter((i) => i.service === service).map((i) => getTableName(i.table)).sort();
+export function reverseTables(inverses: readonly InverseMapping[], service: ServiceName): readonly string[] {
+  return inverses.filter((i) => i.service === service).map((i) => getTableName(i.table)).sort();
 }
 
 /**
@@ -23,9 +23,9 @@ export function reverseTables(service: ServiceName): readonly string[] {
  * what the reverse stream writes (so the forward stream does not apply it again). Idempotent: an
  * existing slot keeps its position.
  */
-export async function prepareReverse(config: Config, service: ServiceName): Promise<void> {
+export async function prepareReverse(config: Config, inverses: readonly InverseMapping[], service: ServiceName): Promise<void> {
   const names = reverseNames(config.slot, service);
-  const tables = reverseTables(service);
+  const tables = reverseTables(inverses, service);
   await setUp(config.serviceUrls[service], `preparing reverse replication in ${service}`, async (client) => {
     const wal = await client.query<{ wal_level: string }>("SELECT current_setting('wal_level') AS wal_level");
     if (wal.rows[0]?.wal_level !== 'logical') {

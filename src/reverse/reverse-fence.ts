@@ -1,7 +1,7 @@
 import { classify } from '../errors/classify.js';
 import { parseLsn, type Lsn } from '../lsn.js';
-import type { ServiceName } from '../router/service.js';
-import { readReverseCheckpoint, type ReverseCheckpoint } from './reverse-checkpoint.js';
+import type { ServiceName } from '../../mappings/services.js';
+import { readReverseCheckpoint, type ReverseCheckpoint } from '../state/reverse-checkpoint.js';
 import { REVERSE_FENCE_PREFIX } from './reverse-names.js';
 import { withClient } from '../pg/with-client.js';
 import { pause } from '../pause.js';

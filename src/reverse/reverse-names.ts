@@ -1,8 +1,7 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { ServiceName } from '../router/service.js';
+import { REVERSE_ORIGIN_PREFIX } from '../source/wal-messages.js';
+import type { ServiceName } from '../../mappings/services.js';
 
-/** Every replication origin pgcarve's reverse streams tag legacy transactions with starts so. */
-export const REVERSE_ORIGIN_PREFIX = 'pgcarve_reverse';
 
 /** The prefix of fences written into a service database's WAL (pg_logical_emit_message). */
 export const REVERSE_FENCE_PREFIX = 'pgcarve.reverse-fence';

@@ -1,8 +1,8 @@
-import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
+import type { InverseMapping } from '../../mappings/inverse-mapping.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { pause } from '../pause.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
 import { reverseNames } from './reverse-names.js';
 import { ReverseStream, type ReverseObserver, type ReverseProgress } from './reverse-stream.js';
 import { readDirection, type ServiceDirection } from './service-direction.js';
@@ -10,6 +10,8 @@ import { withClient } from '../pg/with-client.js';
 
 export interface ReverseSupervisorOptions {
   readonly config: Config;
+  /** Every inverse mapping; each service's stream applies its own. */
+  readonly inverses: readonly InverseMapping[];
   readonly log: Logger;
   readonly observer?: ReverseObserver;
   /** How often each service database's cutover state is read. */
@@ -81,7 +83,7 @@ export class ReverseSupervisor {
         legacyUrl: config.legacyUrl,
         serviceUrl: config.serviceUrls[service],
         names,
-        inverses: INVERSE_MAPPINGS.filter((i) => i.service === service),
+        inverses: this.options.inverses.filter((i) => i.service === service),
         log: this.options.log.child({ service, direction: 'reverse' }),
         ...(this.options.observer ? { observer: this.options.observer } : {}),
         ...(this.options.backoffMs ? { backoffMs: this.options.backoffMs } : {}),

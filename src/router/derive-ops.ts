@@ -1,8 +1,8 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { SourceOp, TargetOp } from '../targets/target-op.js';
-import type { SourceKey, SourceRow, SourceValue, TextValue } from './mapping.js';
+import type { SourceKey, SourceRow, SourceValue, TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
-import type { ServiceName } from './service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 /** Where derived ops go, per service. */
 export type OpSink = (service: ServiceName, op: TargetOp) => void;

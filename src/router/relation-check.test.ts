@@ -6,8 +6,8 @@ import { relationProblem } from './relation-check.js';
 import { RelationMemory } from './relation-memory.js';
 import { Router, type WriterPort } from './router.js';
 import { RoutingTable, type RoutedTable } from './routing-table.js';
-import { SERVICES } from './service.js';
-import type { WriterItem } from '../targets/writer-input.js';
+import { SERVICES } from '../../mappings/services.js';
+import type { WriterItem } from '../targets/writer-item.js';
 import { silentLogger } from '../log.js';
 import { lsnFromBigInt } from '../lsn.js';
 

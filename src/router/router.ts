@@ -1,22 +1,22 @@
-import { NO_FLOORS, servicesBelowFloor, type BackfillFloors } from '../backfill/backfill-floors.js';
-import { CHUNK_PREFIX, decodeChunk, deriveChunk } from '../backfill/chunk-message.js';
+import { NO_FLOORS, servicesBelowFloor, type BackfillFloors } from '../source/backfill-floors.js';
+import { decodeChunk } from '../source/chunk-message.js';
+import { LegacyRowFactory } from '../source/legacy-row.js';
+import { CHUNK_PREFIX, FENCE_PREFIX, REVERSE_ORIGIN_PREFIX } from '../source/wal-messages.js';
+import { deriveChunk } from './derive-chunk.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
-import { REVERSE_ORIGIN_PREFIX } from '../reverse/reverse-names.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
-import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-events.js';
+import { pgTimeToMs, type PgoutputEvent, type RelationEvent, type Tuple } from '../source/pgoutput-events.js';
 import type { TargetOp } from '../targets/target-op.js';
-import type { WriterItem } from '../targets/writer-input.js';
+import type { WriterItem } from '../targets/writer-item.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
 import { RelationMemory } from './relation-memory.js';
-import type { SourceRow, SourceValue } from './mapping.js';
+import type { SourceRow, SourceValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
 import { applySealMessage, holdSealed, NO_SEALS, SEAL_PREFIX, type SealedChange, type ServiceSeals } from './seals.js';
-import { SERVICES, type ServiceName } from './service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 
-/** The prefix of pgcarve's fence messages (pg_logical_emit_message). */
-export const FENCE_PREFIX = 'pgcarve.fence';
 
 /**
  * Where the router delivers, for one stream round; a returned promise means "wait before sending
@@ -44,13 +44,11 @@ interface KnownRelation {
   readonly routed: RoutedTable | undefined;
   /** Set when the changes of this relation must stop the services `routed` feeds (relation-memory.ts). */
   readonly problem: PgcarveError | undefined;
-  readonly columnSet: ReadonlySet<string>;
+  /** Guards the rows of this relation against columns it lacks (legacy-row.ts). */
+  readonly rows: LegacyRowFactory;
 }
 
 const PIECE = 500;
-
-/** Epoch of pgoutput timestamps: 2000-01-01 00:00 UTC, in ms since the Unix epoch. */
-const PG_EPOCH_MS = 946_684_800_000;
 
 /**
  * Turns decoded pgoutput events into each service's writer items: source transactions in commit
@@ -139,7 +137,7 @@ export class Router {
         const oldTuple = event.oldTuple ?? event.keyTuple;
         const old = oldTuple ? tupleToRecord(oldTuple, known.event.columns) : undefined;
         const fresh = tupleToRecord(event.newTuple, known.event.columns);
-        const row = this.guard(known, event.oldTuple && old ? fillUnchanged(fresh, old) : fresh);
+        const row = known.rows.adopt(event.oldTuple && old ? fillUnchanged(fresh, old) : fresh);
         await this.derive(routed, () => deriveUpsert(this.routing, routed, row, sourceKeyOf(routed, old ?? fresh), 'update', this.sink), known.problem);
         return;
       }
@@ -194,7 +192,12 @@ export class Router {
     if (verdict.kind === 'stopped') this.log.error(verdict.error.message, { table: `${event.schema}.${event.name}`, kind: verdict.error.kind });
     const routed = verdict.kind === 'unrouted' ? undefined : verdict.routed;
     const problem = verdict.kind === 'stopped' ? verdict.error : undefined;
-    this.relations.set(event.relationId, { event, routed, problem, columnSet: new Set(event.columns.map((c) => c.name)) });
+    this.relations.set(event.relationId, { event, routed, problem, rows: new LegacyRowFactory(
+        event.name,
+        event.columns.map((c) => c.name),
+        (column) => `legacy table ${event.schema}.${event.name} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column (or change the mapping), then run \`pgcarve backfill --resync --table ${event.name}\` and restart pgcarve: the table is copied again and its changes up to the copy are skipped`,
+      ),
+    });
   }
 
   private relation(id: number): KnownRelation {
@@ -208,19 +211,7 @@ export class Router {
    * is an operator error naming it, never an `undefined` that would mean "unchanged".
    */
   private row(known: KnownRelation, tuple: Tuple): SourceRow {
-    return this.guard(known, tupleToRecord(tuple, known.event.columns));
-  }
-
-  private guard(known: KnownRelation, record: Record<string, SourceValue>): SourceRow {
-    const table = `${known.event.schema}.${known.event.name}`;
-    return new Proxy(record, {
-      get(target, column) {
-        if (typeof column === 'string' && !known.columnSet.has(column)) {
-          throw new PgcarveError('column_missing', `legacy table ${table} has no column ${column}, which its mapping reads (was it dropped or renamed?): restore the column (or change the mapping), then run \`pgcarve backfill --resync --table ${known.event.name}\` and restart pgcarve: the table is copied again and its changes up to the copy are skipped`);
-        }
-        return target[column as string];
-      },
-    }) as SourceRow;
+    return known.rows.adopt(tupleToRecord(tuple, known.event.columns));
   }
 
   /**
@@ -322,8 +313,4 @@ function fillUnchanged(row: Record<string, SourceValue>, old: Record<string, Sou
     }
   }
   return filled ?? row;
-}
-
-export function pgTimeToMs(micros: bigint): number {
-  return Number(micros / 1000n) + PG_EPOCH_MS;
 }

@@ -1,7 +1,8 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { LegacyTableRule, SourceKey, TableMapping, TargetDeclaration, TextValue } from './mapping.js';
-import { SERVICES, type ServiceName } from './service.js';
+import type { LegacyTableRule, TableMapping, TargetDeclaration } from '../../mappings/table-mapping.js';
+import type { SourceKey, TextValue } from '../values.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 
 /** A declared target, resolved to its SQL table name and key. */
 export interface ResolvedTarget {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLsn, type Lsn } from '../lsn.js';
-import type { ServiceName } from './service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { applySealMessage, encodeSealMessage, holdSealed, NO_SEALS, sealedServices, sealsFrom, type ServiceSeals } from './seals.js';
 
 const lsn = (text: string): Lsn => parseLsn(text);

@@ -1,5 +1,5 @@
 import type { Lsn } from '../lsn.js';
-import { isServiceName, type ServiceName } from './service.js';
+import { isServiceName, type ServiceName } from '../../mappings/services.js';
 
 /**
  * Per service, the LSN of its cutover seal (`pgcarve cutover`, cutover/seal-transaction.ts): the

@@ -193,3 +193,11 @@ export type PgoutputEvent =
   | StreamAbortEvent;
 
 export type PgoutputEventKind = PgoutputEvent['kind'];
+
+/** Epoch of pgoutput timestamps: 2000-01-01 00:00 UTC, in ms since the Unix epoch. */
+const PG_EPOCH_MS = 946_684_800_000;
+
+/** A pgoutput timestamp (microseconds since 2000-01-01 UTC) in ms since the Unix epoch. */
+export function pgTimeToMs(micros: bigint): number {
+  return Number(micros / 1000n) + PG_EPOCH_MS;
+}

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { SourceValue, TextValue } from '../router/mapping.js';
+import type { SourceValue, TextValue } from '../values.js';
 import { collapse, type CollapsedTable } from './collapse.js';
 import type { TableShape } from './table-shape.js';
 import type { TargetOp } from './target-op.js';

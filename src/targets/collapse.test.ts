@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { SourceValue } from '../router/mapping.js';
+import type { SourceValue } from '../values.js';
 import { collapse } from './collapse.js';
 import type { TargetOp } from './target-op.js';
 

@@ -1,5 +1,5 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { SourceValue, TextValue } from '../router/mapping.js';
+import type { SourceValue, TextValue } from '../values.js';
 import type { TargetOp } from './target-op.js';
 
 type Row = Readonly<Record<string, SourceValue>>;

@@ -1,4 +1,4 @@
-import type { SourceValue, TextValue } from '../router/mapping.js';
+import type { SourceValue, TextValue } from '../values.js';
 
 /**
  * One change to one target table, as the router derives it from a source change.

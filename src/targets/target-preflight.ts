@@ -1,8 +1,7 @@
-import { SERVICE_URL_KEYS } from '../config/config.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { checkSchema, schemaProblems } from '../migrate/schema-check.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
 import { withClient } from '../pg/with-client.js';
 
 const MIGRATE = 'run `pgcarve migrate` (it creates the service databases and their tables), then start pgcarve again';

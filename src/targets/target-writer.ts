@@ -1,7 +1,7 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { WriterSession, type SessionEnd, type SessionHost, type SessionSettings } from './writer-session.js';
 
 export type WriterState =

@@ -1,4 +1,4 @@
-import type { WriterItem } from './writer-input.js';
+import type { WriterItem } from './writer-item.js';
 
 /**
  * The items one writer session has received and not yet processed, in order.

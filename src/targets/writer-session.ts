@@ -3,14 +3,14 @@ import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, maxLsn, type Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { BatchApplier } from './apply-batch.js';
-import { beginFenced, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { ensureStateTables } from './state-tables.js';
+import { beginFenced, readCheckpoint, writeCheckpoint } from '../state/checkpoint.js';
+import { ensureStateTables } from '../state/state-tables.js';
 import { loadTableShapes } from './table-shape.js';
 import type { TargetOp } from './target-op.js';
 import { WriterQueue } from './writer-queue.js';
-import type { WriterItem } from './writer-input.js';
+import type { WriterItem } from './writer-item.js';
 import { connect } from '../pg/with-client.js';
 
 /** What one writer session needs; the same for every round of a writer. */

@@ -1,6 +1,6 @@
 import { classify } from '../errors/classify.js';
 import type { Logger } from '../log.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { TargetWriter } from '../targets/target-writer.js';
 import { serviceDriftRows, type DriftReport } from './drift-report.js';
 import { verifyDrift, type VerifyOptions } from './drift-verifier.js';

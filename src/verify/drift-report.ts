@@ -1,5 +1,5 @@
 import type { ErrorKind } from '../errors/pgcarve-error.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 export type DriftKind = 'missing' | 'extra' | 'different';
 export const DRIFT_KINDS: readonly DriftKind[] = ['missing', 'extra', 'different'];

@@ -1,7 +1,7 @@
 import { deriveUpsert } from '../router/derive-ops.js';
-import type { SourceValue } from '../router/mapping.js';
+import type { SourceValue } from '../values.js';
 import type { ResolvedTarget, RoutedTable, RoutingTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { LegacyRow } from './legacy-rows.js';
 
 /** A target row the legacy database implies, with the legacy key that produces it. */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn, type Lsn } from '../lsn.js';
-import type { SourceRow, TextValue } from '../router/mapping.js';
+import type { SourceRow, TextValue } from '../values.js';
 import { connect } from '../pg/with-client.js';
 import { LEGACY_TARGET } from '../pg/legacy-target.js';
 

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
-import type { TextValue } from '../router/mapping.js';
-import { readCheckpoint } from '../targets/checkpoint.js';
+import type { TextValue } from '../values.js';
+import { readCheckpoint } from '../state/checkpoint.js';
 import type { TableShape } from '../targets/table-shape.js';
 import type { DriftKind } from './drift-report.js';
 import type { ExpectedRow } from './expected-rows.js';

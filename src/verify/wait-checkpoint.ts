@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { readCheckpoint } from '../targets/checkpoint.js';
+import { readCheckpoint } from '../state/checkpoint.js';
 import { pause } from '../pause.js';
 
 /** The service did not apply up to a position in time: what it has not applied cannot be verified. */

@@ -18,7 +18,7 @@ import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
 import { silentLogger } from '../../src/log.js';
 import { migrateService } from '../../src/migrate/migrate-services.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
-import { SERVICES, type ServiceName } from '../../src/router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { createSlot } from '../../src/source/slot.js';
 import { seedLegacy } from './seed-legacy.js';
 

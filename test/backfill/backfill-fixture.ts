@@ -1,8 +1,7 @@
 import pg from 'pg';
 import type { BackfillObserver } from '../../src/backfill/backfill-observer.js';
-import { readBackfillStates, type BackfillState } from '../../src/backfill/backfill-state.js';
-import type { BackfillStateKind } from '../../src/backfill/backfill-state.js';
-import { SERVICES, type ServiceName } from '../../src/router/service.js';
+import { type BackfillState, type BackfillStateKind, readBackfillStates } from '../../src/state/backfill-state.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { TestDatabases } from '../harness/databases.js';
 
 /** Every observer call, for assertions. */

@@ -5,7 +5,7 @@ import { keyColumn } from '../../mappings/transforms.js';
 import { Backfill } from '../../src/backfill/backfill.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/log.js';
-import { owned, type LegacyTableRule, type TargetRow } from '../../src/router/mapping.js';
+import { owned, type LegacyTableRule, type TargetRow } from '../../mappings/table-mapping.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { query, startSidecar, target, type RunningSidecar } from '../streaming/sidecar-fixture.js';
 import { allStates } from './backfill-fixture.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackfillState } from '../../src/backfill/backfill-state.js';
+import type { BackfillState } from '../../src/state/backfill-state.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
 import { formatLsn } from '../../src/lsn.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { Backfill } from '../../src/backfill/backfill.js';
-import type { BackfillStateKind } from '../../src/backfill/backfill-state.js';
+import type { BackfillStateKind } from '../../src/state/backfill-state.js';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/log.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { Phase } from '../../src/sidecar.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';

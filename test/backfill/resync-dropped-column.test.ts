@@ -3,7 +3,7 @@ import { Backfill } from '../../src/backfill/backfill.js';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/log.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { compareWithOracle } from '../oracle/expected-state.js';

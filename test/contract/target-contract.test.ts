@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_TABLES } from '../../mappings/legacy/schema.js';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { createTestDatabases, withClient, type TestDatabases } from '../harness/databases.js';
-import type { ContractColumn, ContractTable } from './target-contract.js';
-import { TARGET_CONTRACT } from './target-contract.js';
+import { type ContractColumn, type ContractTable, TARGET_CONTRACT } from './target-contract.js';
 
 /**
  * Compares what information_schema reports for the five migrated service databases (migrated by

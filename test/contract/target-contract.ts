@@ -10,7 +10,7 @@
  * - `uniques`: the other unique constraints by their columns, each DEFERRABLE INITIALLY DEFERRED.
  * No target table has a foreign key.
  */
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 export interface ContractColumn {
   readonly data_type: string;

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 
 /** Processes whose command line mentions `text` (the demo's cluster directory). */
 function processesMentioning(text: string): number[] {

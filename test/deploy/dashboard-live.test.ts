@@ -1,3 +1,4 @@
+import { MAPPINGS } from '../harness/mappings.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await seedLegacy(client, { scale: 0.5 });
   await client.end();
   const config = loadConfig({ ...dbs.env, PGCARVE_DRIFT_INTERVAL_SECONDS: '1' });
-  runtime = await startRuntime({ config, log: silentLogger, httpHost: '127.0.0.1', pollIntervalMs: 500 });
+  runtime = await startRuntime({ mappings: MAPPINGS, config, log: silentLogger, httpHost: '127.0.0.1', pollIntervalMs: 500 });
   await runtime.streaming;
   workload = startWorkload(dbs.legacyUrl, { ratePerSecond: 30 });
   prometheus = await startPrometheus({ target: `http://127.0.0.1:${runtime.httpPort}/metrics` });

@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
-import { SERVICE_URL_KEYS } from '../../src/config/config.js';
-import { SERVICES, type ServiceName } from '../../src/router/service.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { startWorkload, type Workload } from '../../src/workload/live-workload.js';
 import { Prng } from '../../src/workload/prng.js';
 import { seedLegacy } from '../../src/workload/seed.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
-import { SERVICES, type ServiceName } from '../../src/router/service.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { Sidecar } from '../../src/sidecar.js';
 import type { Prng } from '../../src/workload/prng.js';
 import type { TestDatabases } from '../harness/databases.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { parseLsn, type Lsn } from '../../src/lsn.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { Sidecar } from '../../src/sidecar.js';
 import { SUITE_APPLICATION } from './suite-connection.js';
 

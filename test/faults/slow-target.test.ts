@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitFence, waitForFence } from '../../src/fence.js';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { startWorkload, type Workload } from '../../src/workload/live-workload.js';
 import { seedLegacy } from '../../src/workload/seed.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';

@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** The proxy's controls, against the run's PostgreSQL: forwards, cuts both ways, stalls and resumes. */

@@ -1,4 +1,4 @@
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { sql } from './suite-connection.js';
 
 /**

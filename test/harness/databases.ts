@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { legacySchemaSql } from '../../mappings/legacy/schema.js';
-import { SERVICE_URL_KEYS } from '../../src/config/config.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { migrateService } from '../../src/migrate/migrate-services.js';
 import { withClient as withPgClient } from '../../src/pg/with-client.js';
-import { SERVICES, type ServiceName } from '../../src/router/service.js';
 
 /**
  * Fresh databases for one test file: a legacy database with the monolith's schema and the five

@@ -1,11 +1,11 @@
 import { getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { expect } from 'vitest';
-import type { SourceValue, TableMapping, TextValue } from '../../src/router/mapping.js';
-import type { InverseMapping, ServiceRow } from '../../src/reverse/inverse-mapping.js';
-import { LEGACY_RULES } from '../../mappings/index.js';
+import type { SourceValue, TextValue } from '../../src/values.js';
+import type { TableMapping } from '../../mappings/table-mapping.js';
+import type { InverseMapping, ServiceRow } from '../../mappings/inverse-mapping.js';
+import { INVERSE_MAPPINGS, LEGACY_RULES } from '../../mappings/index.js';
 import { textArrayItems } from '../../mappings/inverse-transforms.js';
-import { INVERSE_MAPPINGS } from '../../mappings/inverses.js';
 import { LEGACY_COLUMNS } from '../../mappings/legacy/columns.js';
 
 /**

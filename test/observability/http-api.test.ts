@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusView } from '../../src/http/status-view.js';
 import { parseLsn } from '../../src/lsn.js';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { query } from '../streaming/sidecar-fixture.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { query } from '../streaming/sidecar-fixture.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/embedded/embedded-cluster.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
 import { packageRoot } from '../../src/package-root.js';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import { checkExposition, PGCARVE_METRICS, seriesNames } from '../deploy/metric-names.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';

@@ -1,3 +1,4 @@
+import { MAPPINGS } from '../harness/mappings.js';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
@@ -13,7 +14,7 @@ let open: Runtime;
 
 beforeAll(async () => {
   dbs = await createTestDatabases();
-  guarded = await startRuntime({ config: loadConfig({ ...dbs.env, PGCARVE_HTTP_TOKEN: TOKEN, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false });
+  guarded = await startRuntime({ mappings: MAPPINGS, config: loadConfig({ ...dbs.env, PGCARVE_HTTP_TOKEN: TOKEN, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false });
   await guarded.streaming;
 });
 afterAll(async () => {
@@ -53,7 +54,7 @@ describe('the HTTP API asks for PGCARVE_HTTP_TOKEN on the endpoints that write',
   });
 
   it('turns the writing endpoints off (403, saying what to set) when no token is configured', async () => {
-    open = await startRuntime({ config: loadConfig({ ...dbs.env, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false });
+    open = await startRuntime({ mappings: MAPPINGS, config: loadConfig({ ...dbs.env, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false });
     for (const [path, method] of [['/fence', 'POST'], ['/sync?timeout=0', 'GET']] as const) {
       const response = await fetch(url(open, path), { ...bearer('anything-at-all-here'), method });
       expect(response.status, `${method} ${path}`).toBe(403);

@@ -4,7 +4,7 @@ import { CONFIG_KEYS } from '../../src/config/config.js';
 import { buildStatus } from '../../src/http/status-view.js';
 import type { TargetState } from '../../src/http/target-state.js';
 import { ZERO_LSN } from '../../src/lsn.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { runCli, secretsIn } from './operator-fixture.js';
 

@@ -1,3 +1,4 @@
+import { MAPPINGS } from '../harness/mappings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { StatusView } from '../../src/http/status-view.js';
@@ -20,7 +21,7 @@ afterAll(async () => {
   await dbs?.drop();
 });
 
-const start = (): Promise<Runtime> => startRuntime({ config: loadConfig({ ...dbs.env, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false, pollIntervalMs: 500 });
+const start = (): Promise<Runtime> => startRuntime({ mappings: MAPPINGS, config: loadConfig({ ...dbs.env, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false, pollIntervalMs: 500 });
 const status = async (runtime: Runtime): Promise<StatusView> => (await (await fetch(`http://127.0.0.1:${runtime.httpPort}/status`)).json()) as StatusView;
 
 describe('a second pgcarve run on the same slot', () => {

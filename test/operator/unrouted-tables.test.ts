@@ -1,3 +1,4 @@
+import { MAPPINGS } from '../harness/mappings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { StatusView } from '../../src/http/status-view.js';
@@ -14,7 +15,7 @@ let runtime: Runtime;
 
 beforeAll(async () => {
   dbs = await createTestDatabases();
-  runtime = await startRuntime({ config: loadConfig({ ...dbs.env, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false, pollIntervalMs: 300 });
+  runtime = await startRuntime({ mappings: MAPPINGS, config: loadConfig({ ...dbs.env, PGCARVE_DRIFT_INTERVAL_SECONDS: '0' }), log: silentLogger, defaultMetrics: false, pollIntervalMs: 300 });
   await runtime.streaming;
 });
 afterAll(async () => {

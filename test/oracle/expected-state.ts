@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 /**
  * An oracle for the target state, written from monolith.md as SQL over the legacy database,

@@ -1,10 +1,9 @@
 import pg from 'pg';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { legacySchemaSql } from '../../mappings/legacy/schema.js';
-import { SERVICE_URL_KEYS } from '../../src/config/config.js';
+import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
-import { SERVICES, type ServiceName } from '../../src/router/service.js';
 
 /** Password authentication for every role but the superuser `postgres` (the test's own). */
 export const PASSWORD_HBA = `local all all trust

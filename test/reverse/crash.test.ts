@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
-import { readReverseCheckpoint } from '../../src/reverse/reverse-checkpoint.js';
+import { readReverseCheckpoint } from '../../src/state/reverse-checkpoint.js';
 import { reverseNames } from '../../src/reverse/reverse-names.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { query, type RunningSidecar } from '../streaming/sidecar-fixture.js';

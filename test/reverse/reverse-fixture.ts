@@ -1,3 +1,4 @@
+import { MAPPINGS } from '../harness/mappings.js';
 import { expect } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { createTestDatabases, withClient, type TestDatabases } from '../harness/databases.js';
@@ -10,7 +11,7 @@ import { emitReverseFence, waitForReverseFence } from '../../src/reverse/reverse
 import { reverseNames } from '../../src/reverse/reverse-names.js';
 import { ReverseSupervisor } from '../../src/reverse/reverse-supervisor.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { driftRows } from '../../src/verify/drift-report.js';
 import { verifyDrift } from '../../src/verify/drift-verifier.js';
 
@@ -49,7 +50,7 @@ export function auditSql(tables: readonly string[]): string {
 
 /** Cuts `service` over with the library call the CLI makes (the legacy side is idle in these tests). */
 export async function cutOver(config: Config, service: ServiceName): Promise<void> {
-  const report = await runCutover({ config, routing: new RoutingTable(LEGACY_RULES), service, timeoutSeconds: 90, windowSeconds: 1, assumeFrozen: true });
+  const report = await runCutover({ config, routing: MAPPINGS.routing, inverses: MAPPINGS.inverses, service, timeoutSeconds: 90, windowSeconds: 1, assumeFrozen: true });
   expect(report.ok, JSON.stringify(report.steps)).toBe(true);
 }
 
@@ -61,7 +62,7 @@ export interface RunningReverse {
 /** The reverse streams as `pgcarve run` runs them, in this process. */
 export function startReverse(config: Config): RunningReverse {
   const log = process.env.PGCARVE_TEST_LOG ? createLogger('debug') : silentLogger;
-  const supervisor = new ReverseSupervisor({ config, log, pollIntervalMs: 100, backoffMs: [50, 500] });
+  const supervisor = new ReverseSupervisor({ config, inverses: MAPPINGS.inverses, log, pollIntervalMs: 100, backoffMs: [50, 500] });
   const controller = new AbortController();
   const running = supervisor.run(controller.signal);
   return {

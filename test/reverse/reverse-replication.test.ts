@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICES } from '../../src/router/service.js';
+import { SERVICES } from '../../mappings/services.js';
 import type { TestDatabases } from '../harness/databases.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
 import { query, type RunningSidecar } from '../streaming/sidecar-fixture.js';

@@ -1,4 +1,4 @@
-import type { ServiceName } from '../../src/router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 /**
  * Writes a cut-over service makes to its own database, for every owned table: inserts, updates,

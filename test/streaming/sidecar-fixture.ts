@@ -3,8 +3,12 @@ import { LEGACY_RULES } from '../../mappings/index.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { Sidecar } from '../../src/sidecar.js';
-import type { ServiceName } from '../../src/router/service.js';
+import type { LegacyTableRule } from '../../mappings/table-mapping.js';
+import { RoutingTable } from '../../src/router/routing-table.js';
+import { sidecarParts } from '../../src/runtime.js';
+import { Sidecar, type SidecarOptions } from '../../src/sidecar.js';
+import type { WriterObserver } from '../../src/targets/target-writer.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { withClient, type TestDatabases } from '../harness/databases.js';
 
 /** A sidecar running in this process on the test databases, with helpers to write and wait. */
@@ -16,17 +20,21 @@ export interface RunningSidecar {
   readonly sync: (timeoutMs?: number) => Promise<void>;
 }
 
-export async function startSidecar(dbs: TestDatabases, overrides: Record<string, string> = {}, extra: Partial<ConstructorParameters<typeof Sidecar>[0]> = {}): Promise<RunningSidecar> {
+/** What a test may change of the sidecar: its options, the rules it maps by, the writers' observer. */
+export type SidecarExtras = Partial<SidecarOptions> & { readonly rules?: readonly LegacyTableRule[]; readonly observer?: WriterObserver };
+
+export async function startSidecar(dbs: TestDatabases, overrides: Record<string, string> = {}, extra: SidecarExtras = {}): Promise<RunningSidecar> {
   const config = loadConfig({ ...dbs.env, ...overrides });
   const log = process.env.PGCARVE_TEST_LOG ? createLogger('debug') : silentLogger;
   let streaming: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (streaming = resolve));
+  const { rules, observer, ...options } = extra;
   const sidecar = new Sidecar({
     config,
-    rules: LEGACY_RULES,
+    parts: sidecarParts(config, new RoutingTable(rules ?? LEGACY_RULES), log, observer),
     log,
     backoffMs: [50, 500],
-    ...extra,
+    ...options,
     onPhase: (phase) => {
       if (phase === 'streaming') streaming();
       extra.onPhase?.(phase);

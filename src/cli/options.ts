@@ -1,3 +1,4 @@
+import { isServiceName, SERVICES, type ServiceName } from '../../mappings/services.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 
 /**
@@ -22,4 +23,18 @@ export class OptionProblems {
   throwIfAny(): void {
     if (this.problems.length > 0) throw new PgcarveError('bad_input', this.problems.join('\n'));
   }
+}
+
+/** A whole number option in [min, max]. */
+export function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new PgcarveError('bad_input', `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+export function serviceOption(text: string | undefined): ServiceName | undefined {
+  if (text === undefined) return undefined;
+  if (!isServiceName(text)) throw new PgcarveError('bad_input', `--service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(text)}`);
+  return text;
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { classify } from '../errors/classify.js';
-import type { TextValue } from '../router/mapping.js';
+import type { TextValue } from '../values.js';
 import type { KeyRange, TablePlan } from './copy-plan.js';
 import { connectLegacyText } from './legacy-session.js';
 

@@ -4,13 +4,14 @@ import { repairScope } from '../cli/backfill-command.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import { RoutingTable, type RoutedTable } from '../router/routing-table.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 import type { TargetOp } from '../targets/target-op.js';
 import { servicesBelowFloor } from './backfill-floors.js';
-import { decodeChunk, deriveChunk, encodeChunk, type ChunkMessage } from './chunk-message.js';
-import { parseTextArrayLiteral } from './copy-plan.js';
+import { deriveChunk } from '../router/derive-chunk.js';
+import { decodeChunk, encodeChunk, type ChunkMessage } from './chunk-message.js';
+import { parseTextArrayLiteral } from '../backfill/copy-plan.js';
 import { LegacyRowFactory } from './legacy-row.js';
-import { renamedKey } from './target-key-range.js';
+import { renamedKey } from '../backfill/target-key-range.js';
 
 const routing = new RoutingTable(LEGACY_RULES);
 const documents = routing.bySource.get('documents') as RoutedTable;

@@ -1,9 +1,9 @@
 import type { InferSelectModel } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { LegacyColumn } from '../../mappings/legacy/columns.js';
-import type { LegacyTableName } from '../../mappings/legacy/schema.js';
-import type { SourceValue, TextValue } from '../router/mapping.js';
-import type { ServiceName } from '../router/service.js';
+import type { LegacyColumn } from './legacy/columns.js';
+import type { LegacyTableName } from './legacy/schema.js';
+import type { SourceValue, TextValue } from '../src/values.js';
+import type { ServiceName } from './services.js';
 
 /**
  * A row of a service table as its database printed it (text, null, or `undefined` for an

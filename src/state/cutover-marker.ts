@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
-import { SERVICES, type ServiceName } from '../router/service.js';
-import { sealsFrom, type ServiceSeals } from '../router/seals.js';
-import { ensureStateTables } from '../targets/state-tables.js';
+import { SERVICES, type ServiceName } from '../../mappings/services.js';
+import { ensureStateTables } from './state-tables.js';
 import { withClient } from '../pg/with-client.js';
 
 /**
@@ -51,11 +50,11 @@ export async function readCutOver(client: pg.ClientBase, slot: string): Promise<
 }
 
 /**
- * The seals of every service, read from their pgcarve.cutover (the sidecar at each start). A
- * database that cannot be read fails the start: streaming without its seal could apply legacy
- * changes to a cut-over service.
+ * The sealing fence of every cut-over service, read from their pgcarve.cutover (the sidecar at
+ * each start builds its seals from them). A database that cannot be read fails the start:
+ * streaming without its seal could apply legacy changes to a cut-over service.
  */
-export async function readSeals(serviceUrls: Readonly<Record<ServiceName, string>>, slot: string): Promise<ServiceSeals> {
+export async function readSealFences(serviceUrls: Readonly<Record<ServiceName, string>>, slot: string): Promise<ReadonlyMap<ServiceName, Lsn>> {
   const seals = new Map<ServiceName, Lsn>();
   for (const service of SERVICES) {
     const doing = `reading the cutover seal (pgcarve.cutover) of ${service}`;
@@ -64,5 +63,5 @@ export async function readSeals(serviceUrls: Readonly<Record<ServiceName, string
     });
     if (seal) seals.set(service, seal.fenceLsn);
   }
-  return sealsFrom(seals);
+  return seals;
 }

@@ -1,5 +1,5 @@
 import type { Lsn } from '../lsn.js';
-import type { ServiceName } from '../router/service.js';
+import type { ServiceName } from '../../mappings/services.js';
 
 /**
  * Per legacy table and service, the LSN of the snapshot the table was last copied on (its

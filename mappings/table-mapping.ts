@@ -1,23 +1,6 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { ServiceName } from './service.js';
-
-/**
- * A column value exactly as PostgreSQL prints it in text form, or null for SQL NULL. Values never
- * pass through a lossy JavaScript type (Date, number, JSON.parse): the target casts the text.
- */
-export type TextValue = string | null;
-
-/**
- * A source column value: text, null, or `undefined` when pgoutput reported an unchanged TOASTed
- * value that it did not send. `undefined` means "keep what the target has", never NULL.
- */
-export type SourceValue = TextValue | undefined;
-
-/** A legacy row by column name. */
-export type SourceRow = Readonly<Record<string, SourceValue>>;
-
-/** The key columns of a legacy row (never undefined: key columns are always sent). */
-export type SourceKey = Readonly<Record<string, TextValue>>;
+import type { ServiceName } from './services.js';
+import type { SourceKey, SourceRow, SourceValue, TextValue } from '../src/values.js';
 
 /** The SQL column names of a drizzle table (pgcarve's schemas name JS keys after SQL columns). */
 export type ColumnsOf<T extends PgTable> = keyof T['_']['columns'] & string;
