@@ -8,6 +8,8 @@ import { SCRAPER_ACTIONS } from './actions/scraper-actions.js';
 import { USER_ACTIONS } from './actions/user-actions.js';
 import type { ActionContext, WorkloadAction, WriteOp } from './actions/workload-action.js';
 import { Prng } from './prng.js';
+import { PgcarveError } from '../errors/pgcarve-error.js';
+import { connect as connectPg } from '../pg/with-client.js';
 import { pause } from '../pause.js';
 
 /** Every kind of write the application makes, grouped by the service that will own the tables. */
@@ -104,14 +106,10 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
   const workers: WorkerConnection[] = Array.from({ length: connections }, () => ({ client: undefined, lock: Promise.resolve() }));
   const connect = async (worker: WorkerConnection): Promise<pg.Client> => {
     if (worker.client) return worker.client;
-    const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-workload', options: '-c lock_timeout=5s -c statement_timeout=30s' });
-    client.on('error', () => undefined); // a lost connection; the next query fails and drops it
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
+    // A lost connection: the next query fails and drops it. The driver's error is reported (its SQLSTATE counted).
+    const client = await connectPg(legacyUrl, { doing: 'the workload', application: 'pgcarve-workload', options: '-c lock_timeout=5s -c statement_timeout=30s' }).catch((error: unknown) => {
+      throw error instanceof PgcarveError && error.cause !== undefined ? error.cause : error;
+    });
     worker.client = client;
     return client;
   };
