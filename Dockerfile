@@ -4,6 +4,8 @@
 # dependencies, the compiled code and the files read at run time (package.json, mappings/ with
 # the migrations and the legacy schema SQL). Nothing in the final stage writes to the image's
 # filesystem, so it runs with a read-only root filesystem (the chart mounts an emptyDir on /tmp).
+# The development tools (tools/: `npm run demo`, `npm run bench`) are not in the build context
+# (.dockerignore) and not compiled (tsconfig.build.json): they need the devDependencies.
 
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app

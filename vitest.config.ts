@@ -25,7 +25,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default', './test/harness/closing-line-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'pg17', include: ['src/**/*.test.ts', 'mappings/**/*.test.ts', 'test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'pg17', include: ['src/**/*.test.ts', 'mappings/**/*.test.ts', 'tools/**/*.test.ts', 'test/**/*.test.ts'] } },
       ...[14, 18].map((major) => ({
         extends: true as const,
         test: { name: `legacy-pg${major}`, include: LEGACY_MAJOR_SUBSET, env: { PGCARVE_TEST_LEGACY_MAJOR: String(major) } },

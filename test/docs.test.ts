@@ -1,29 +1,39 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitCodeOf } from '../src/cli/command.js';
-import { COMMANDS } from '../src/cli/commands.js';
-import { main } from '../src/cli/main.js';
+import { exitCodeOf } from '../src/errors/exit-codes.js';
 import { CONFIG_KEYS, CONFIG_FILE_KEY } from '../src/config/config.js';
 import { ERROR_KINDS } from '../src/errors/pgcarve-error.js';
 import { packageRoot } from '../src/package-root.js';
+import { TOOLS } from '../tools/tool-main.js';
 import { PGCARVE_METRICS } from './deploy/metric-names.js';
+import { cliCommands, runCli } from './harness/run-cli.js';
 
 /** The README and `--help` say what the code does: every command, configuration key and metric. */
 const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
 
 async function help(): Promise<string> {
-  let out = '';
-  await main(['--help'], { stdout: (t) => (out += t), stderr: () => undefined, installSignalHandlers: false, env: {} });
-  return out;
+  return (await runCli(['--help'], {})).stdout;
 }
 
 describe('documentation', () => {
   it('the README and --help list every command', async () => {
+    const commands = await cliCommands();
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+    for (const name of commands) {
+      expect(readme, name).toContain(`\`pgcarve ${name}`);
+      const own = await runCli([name, '--help'], {});
+      expect(own.code, `pgcarve ${name} --help`).toBe(0);
+      expect(own.stdout, name).toContain(`pgcarve ${name}`);
+    }
+  });
+
+  it('the README and --help give the development tools as npm scripts, never as pgcarve commands', async () => {
     const text = await help();
-    for (const command of COMMANDS) {
-      expect(readme, command.name).toContain(`\`pgcarve ${command.name}`);
-      expect(text).toContain(`  ${command.name} `);
+    for (const tool of TOOLS) {
+      expect(readme, tool.name).toContain(`npm run ${tool.name}`);
+      expect(readme, tool.name).not.toContain(`\`pgcarve ${tool.name}`);
+      expect(text).not.toContain(`  ${tool.name} `);
     }
   });
 
@@ -49,8 +59,7 @@ describe('documentation', () => {
   });
 
   it('run --help lists every configuration key and the exit codes', async () => {
-    let out = '';
-    await main(['run', '--help'], { stdout: (t) => (out += t), stderr: () => undefined, installSignalHandlers: false, env: {} });
+    const out = (await runCli(['run', '--help'], {})).stdout;
     for (const key of [...CONFIG_KEYS, CONFIG_FILE_KEY]) expect(out, key).toContain(`  ${key} `);
     expect(out).toContain('Exit codes:');
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runCli } from './harness/run-cli.js';
 import { createTestDatabases, type TestDatabases } from './harness/databases.js';
 import { query } from './streaming/sidecar-fixture.js';
 
@@ -19,10 +19,10 @@ afterAll(async () => {
 it('migrate after the pgcarve schema was dropped records the journal again and keeps the rows', async () => {
   await query(dbs.serviceUrls.document_db, `INSERT INTO document_types (code, name) VALUES ('kept', 'Kept'); DROP SCHEMA pgcarve CASCADE`);
   let out = '';
-  const code = await main(['migrate'], { env: { ...dbs.env }, stdout: (t) => (out += t), stderr: (t) => (out += t), installSignalHandlers: false });
+  const code = await runCli(['migrate'], { ...dbs.env }).then((r) => { out += r.stdout; out += r.stderr; return r.code; });
   expect(code, out).toBe(0);
   expect(out).toMatch(/document_db: .*latest/);
   expect(await query(dbs.serviceUrls.document_db, `SELECT code FROM document_types`)).toEqual([{ code: 'kept' }]);
-  const again = await main(['migrate'], { env: { ...dbs.env }, stdout: () => undefined, stderr: () => undefined, installSignalHandlers: false });
+  const again = await runCli(['migrate'], { ...dbs.env }).then((r) => { return r.code; });
   expect(again).toBe(0);
 });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { runCli } from './harness/run-cli.js';
 import { SERVICE_URL_KEYS, SERVICES } from '../mappings/services.js';
-import { freePort } from '../src/embedded/embedded-cluster.js';
+import { freePort } from '../tools/embedded/embedded-cluster.js';
 import { databaseUrl } from './harness/databases.js';
 
 const adminUrl = inject('pgAdminUrl');
@@ -22,7 +22,7 @@ function envFor(prefix: string, base = adminUrl): Record<string, string> {
 async function run(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(args, { env, stdout: (t) => (out += t), stderr: (t) => (err += t), installSignalHandlers: false });
+  const code = await runCli(args, env).then((r) => { out += r.stdout; err += r.stderr; return r.code; });
   return { code, out, err };
 }
 

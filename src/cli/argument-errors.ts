@@ -18,11 +18,11 @@ export function joinNegativeValues(args: readonly string[]): readonly string[] {
   return joined;
 }
 
-/** node's parseArgs errors in pgcarve's words, or undefined for any other error. */
-export function describeArgumentError(error: unknown, command: string): string | undefined {
+/** node's parseArgs errors in pgcarve's words, or undefined for any other error. `usage` is the command that prints the options. */
+export function describeArgumentError(error: unknown, command: string, usage = `pgcarve ${command} --help`): string | undefined {
   const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
   if (typeof message !== 'string') return undefined;
-  const help = `\`pgcarve ${command} --help\` lists its options`;
+  const help = `\`${usage}\` lists its options`;
   const option = /'(--?[^' ]+)/.exec(message)?.[1] ?? 'an option';
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':

@@ -1,8 +1,6 @@
 import { backfillCommand } from './backfill-command.js';
-import { benchCommand } from './bench-command.js';
 import type { Command } from './command.js';
 import { cutoverCommand } from './cutover-command.js';
-import { demoCommand } from './demo-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { rollbackCommand } from './rollback-command.js';
 import { runCommand } from './run-command.js';
@@ -11,4 +9,4 @@ import { verifyCommand } from './verify-command.js';
 import { waitSyncCommand } from './wait-sync-command.js';
 
 /** Every CLI command, in the order `pgcarve --help` lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, migrateCommand, waitSyncCommand, statusCommand, verifyCommand, cutoverCommand, rollbackCommand, backfillCommand, demoCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [runCommand, migrateCommand, waitSyncCommand, statusCommand, verifyCommand, cutoverCommand, rollbackCommand, backfillCommand];

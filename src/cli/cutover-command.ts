@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeCutover, runCutover } from '../cutover/cutover.js';
 import { SERVICES } from '../../mappings/services.js';
-import { EXIT, type Command } from './command.js';
+import { EXIT } from '../errors/exit-codes.js';
+import type { Command } from './command.js';
 import { integerOption, serviceOption } from './options.js';
 import { parseTimeout } from './wait-sync-command.js';
 

@@ -8,7 +8,8 @@ import { packageRoot } from '../package-root.js';
 import { RoutingTable } from '../router/routing-table.js';
 import type { Mappings } from '../runtime.js';
 import { describeArgumentError, joinNegativeValues } from './argument-errors.js';
-import { EXIT, exitCodeOf, type Command, type CommandContext } from './command.js';
+import { EXIT, exitCodeOf } from '../errors/exit-codes.js';
+import type { Command, CommandContext } from './command.js';
 import { configHelp } from './config-help.js';
 import { COMMANDS } from './commands.js';
 
@@ -45,7 +46,6 @@ export interface MainIo {
 export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
   const stdout = io.stdout ?? ((t: string) => void process.stdout.write(t));
   const stderr = io.stderr ?? ((t: string) => void process.stderr.write(t));
-  const env = io.env ?? process.env;
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === args[0]) : undefined;
@@ -61,6 +61,18 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     stderr(`pgcarve: unknown command "${name}". Run \`pgcarve --help\` for the list of commands.\n`);
     return EXIT.usage;
   }
+  return await executeCommand(command, args, io);
+}
+
+/**
+ * Runs one command with `args` (its --help, its signals, its errors as exit codes). `help` is how
+ * its messages tell the user to get its options: the development tools (`npm run demo`, `npm run
+ * bench`, in tools/) run their commands through here too.
+ */
+export async function executeCommand(command: Command, args: readonly string[], io: MainIo = {}, help = `pgcarve ${command.name} --help`): Promise<number> {
+  const stdout = io.stdout ?? ((t: string) => void process.stdout.write(t));
+  const stderr = io.stderr ?? ((t: string) => void process.stderr.write(t));
+  const env = io.env ?? process.env;
   if (args.includes('--help') || args.includes('-h')) {
     stdout(`${command.usage}\n`);
     return EXIT.ok;
@@ -86,14 +98,14 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   try {
     return await command.run(ctx);
   } catch (error) {
-    return reportError(error, command.name, stderr);
+    return reportError(error, command.name, help, stderr);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
 }
 
-function reportError(error: unknown, command: string, stderr: (text: string) => void): number {
+function reportError(error: unknown, command: string, help: string, stderr: (text: string) => void): number {
   if (error instanceof PgcarveError) {
     if (error.kind === 'configuration') {
       stderr(`pgcarve ${command}: the configuration is not valid:\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
@@ -107,7 +119,7 @@ function reportError(error: unknown, command: string, stderr: (text: string) => 
     stderr(`pgcarve ${command}: ${redactText(error.message)}\n`);
     return exitCodeOf(error.kind);
   }
-  const argumentError = describeArgumentError(error, command);
+  const argumentError = describeArgumentError(error, command, help);
   if (argumentError !== undefined) {
     stderr(`pgcarve ${command}: ${argumentError}\n`);
     return EXIT.usage;

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { redactText } from '../config/redact.js';
 import { migrateAll, type ServiceMigrationReport } from '../migrate/migrate-services.js';
-import { EXIT, type Command } from './command.js';
+import { EXIT } from '../errors/exit-codes.js';
+import type { Command } from './command.js';
 
 export const migrateCommand: Command = {
   name: 'migrate',

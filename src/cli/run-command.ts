@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { progressOutput } from '../backfill/progress-log.js';
+import { progressOutput } from './progress-log.js';
 import { startRuntime } from '../runtime.js';
-import { EXIT, type Command } from './command.js';
+import { EXIT } from '../errors/exit-codes.js';
+import type { Command } from './command.js';
 import { configHelp } from './config-help.js';
 
 export const runCommand: Command = {

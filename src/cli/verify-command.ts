@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { SERVICES } from '../../mappings/services.js';
 import { describeDriftReport, hasDrift, incomplete } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
-import { EXIT, type Command } from './command.js';
+import { EXIT } from '../errors/exit-codes.js';
+import type { Command } from './command.js';
 import { OptionProblems, integerOption, serviceOption } from './options.js';
 
 export const verifyCommand: Command = {

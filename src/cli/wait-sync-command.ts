@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { describeFenceResult, emitFence, waitForFence } from '../fence.js';
 import { formatLsn } from '../lsn.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import { EXIT, type Command } from './command.js';
+import { EXIT } from '../errors/exit-codes.js';
+import type { Command } from './command.js';
 
 /**
  * A `--timeout SECONDS` option: decimals allowed, at most a day; 0 ("check once, do not wait")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
-import { repairScope } from '../cli/backfill-command.js';
+import { repairScope } from '../backfill/repair-scope.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Lsn } from '../lsn.js';
 import { RoutingTable, type RoutedTable } from '../router/routing-table.js';

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
 import { circles, floors, readImportGraph, relativeImports, roomGraph, roomOf } from './import-graph.js';
@@ -18,6 +20,24 @@ describe('the import graph', () => {
 
   it('keeps the product (src, mappings) free of tooling and tests', () => {
     const wrong = [...graph.imports].flatMap(([file, targets]) => (file.startsWith('tools/') ? [] : [...targets].filter((t) => t.startsWith('tools/') || t.startsWith('test/')).map((t) => `${file} -> ${t}`)));
+    expect(wrong).toEqual([]);
+  });
+
+  it('lets no test outside src/cli import the CLI (tests run it as users do: test/harness/run-cli.ts)', () => {
+    const root = packageRoot();
+    const tests: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(join(root, dir))) {
+        const path = `${dir}/${name}`;
+        if (statSync(join(root, path)).isDirectory()) {
+          if (name !== 'node_modules') walk(path);
+        } else if (path.endsWith('.ts') && (dir.startsWith('test') || name.endsWith('.test.ts'))) tests.push(path);
+      }
+    };
+    for (const dir of ['test', 'src', 'mappings', 'tools']) walk(dir);
+    const outside = tests.filter((file) => !file.startsWith('src/cli/'));
+    const wrong = outside.flatMap((file) => relativeImports(readFileSync(join(root, file), 'utf8')).map((spec) => relative(root, resolve(root, dirname(file), spec))).filter((target) => target.startsWith('src/cli/')).map((target) => `${file} -> ${target}`));
+    expect(tests.length).toBeGreaterThan(100);
     expect(wrong).toEqual([]);
   });
 

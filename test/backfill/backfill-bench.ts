@@ -14,7 +14,7 @@ import pg from 'pg';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { legacySchemaSql, LEGACY_TABLES } from '../../mappings/legacy/schema.js';
 import { Backfill } from '../../src/backfill/backfill.js';
-import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { silentLogger } from '../../src/log.js';
 import { migrateService } from '../../src/migrate/migrate-services.js';
 import { RoutingTable } from '../../src/router/routing-table.js';

@@ -8,7 +8,7 @@ import { compareWithOracle } from '../oracle/expected-state.js';
 import { query } from '../streaming/sidecar-fixture.js';
 import { allStates, StatePoller } from './backfill-fixture.js';
 import { startWorkload, type Workload } from './legacy-workload.js';
-import { spawnPgcarve, type Child } from './pgcarve-child.js';
+import { spawnPgcarve, type PgcarveProcess } from '../harness/pgcarve-process.js';
 import { seedLegacy } from './seed-legacy.js';
 
 /**
@@ -19,7 +19,7 @@ import { seedLegacy } from './seed-legacy.js';
  * alone, and the end result must be exact.
  */
 let dbs: TestDatabases;
-let child: Child | undefined;
+let child: PgcarveProcess | undefined;
 let workload: Workload | undefined;
 let poller: StatePoller;
 
@@ -81,7 +81,7 @@ describe('kill -9 during the backfill', () => {
     // SIGTERM stops the backfill between batches, exits 0, and leaves the table to be resumed.
     child = spawnPgcarve(['run'], env);
     const stoppedAt = await halfCopied(killedAt, 6);
-    child.process.kill('SIGTERM');
+    child.child.kill('SIGTERM');
     expect(await child.exited, child.output()).toBe(0);
     expect((await allStates(dbs)).get(stoppedAt)?.kind).toBe('copying');
     killedAt.add(stoppedAt);
@@ -118,7 +118,7 @@ describe('kill -9 during the backfill', () => {
       const rows = await query<{ n: number }>(dbs.legacyUrl, `SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'pgcarve_backfill_%'`);
       return rows[0]?.n === 0;
     });
-    child.process.kill('SIGTERM');
+    child.child.kill('SIGTERM');
     expect(await child.exited).toBe(0);
   }, 90_000); // about 25 s on an idle machine: five process starts and four partial copies
 });

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { startWriteLoop, type WriteLoop } from '../../tools/workload/write-loop.js';
 import { big } from './seed-legacy.js';
 
 /**
@@ -8,25 +9,7 @@ import { big } from './seed-legacy.js';
  * leave a TOASTed column unchanged, email swaps (unique constraints), new reference values, a big
  * transaction now and then, and value traps. Deterministic for a seed, apart from timing.
  */
-export interface Workload {
-  /** Transactions committed so far. */
-  readonly committed: () => number;
-  /** Resolves once `count` more transactions have committed (from now). */
-  readonly after: (count: number) => Promise<void>;
-  /** Stops after the transaction in flight; resolves with the number committed. */
-  readonly stop: () => Promise<number>;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type Workload = WriteLoop;
 
 type Step = (client: pg.Client, r: () => number, own: OwnRows) => Promise<void>;
 
@@ -160,43 +143,15 @@ const STEPS: readonly Step[] = [
 ];
 
 export function startWorkload(legacyUrl: string, seed = 1): Workload {
-  const r = prng(seed);
   const own: OwnRows = { users: [], documents: [] };
-  let committed = 0;
-  let stopping = false;
-  const waiters: { at: number; resolve: () => void }[] = [];
-  const run = (async () => {
-    const client = new pg.Client(legacyUrl);
-    await client.connect();
-    try {
-      while (!stopping) {
-        await client.query('BEGIN');
-        const steps = 1 + Math.floor(r() * 3);
-        for (let i = 0; i < steps; i += 1) await pick(r, STEPS)(client, r, own);
-        if (r() < 0.02) await client.query(`INSERT INTO activity_logs (actor_user_id, action, entity) SELECT g, 'bulk', 'scraper_bulk' FROM generate_series(1, 300) g`);
-        await client.query('COMMIT');
-        committed += 1;
-        for (const w of waiters.filter((w) => committed >= w.at)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
-    } finally {
-      await client.end();
-    }
-  })();
-  run.catch(() => undefined);
-  return {
-    committed: () => committed,
-    after: (count) =>
-      new Promise<void>((resolve, reject) => {
-        waiters.push({ at: committed + count, resolve });
-        run.catch(reject);
-      }),
-    stop: async () => {
-      stopping = true;
-      await run;
-      return committed;
+  return startWriteLoop(
+    legacyUrl,
+    async (client, rng) => {
+      const r = (): number => rng.next();
+      const steps = 1 + Math.floor(r() * 3);
+      for (let i = 0; i < steps; i += 1) await pick(r, STEPS)(client, r, own);
+      if (r() < 0.02) await client.query(`INSERT INTO activity_logs (actor_user_id, action, entity) SELECT g, 'bulk', 'scraper_bulk' FROM generate_series(1, 300) g`);
     },
-  };
+    { seed },
+  );
 }

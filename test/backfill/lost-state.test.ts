@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { Backfill } from '../../src/backfill/backfill.js';
 import type { BackfillStateKind } from '../../src/state/backfill-state.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../harness/run-cli.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/log.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
@@ -105,7 +105,7 @@ describe('lost pgcarve state in a target, with the slot still there', () => {
     const userDb = new URL(dbs.serviceUrls.user_db).pathname.slice(1);
     await query(dbs.adminUrl, `DROP DATABASE ${userDb} WITH (FORCE)`);
     let out = '';
-    const migrated = await main(['migrate'], { env: { ...dbs.env }, stdout: (t) => (out += t), stderr: (t) => (out += t), installSignalHandlers: false });
+    const migrated = await runCli(['migrate'], { ...dbs.env }).then((r) => { out += r.stdout; out += r.stderr; return r.code; });
     expect(migrated, out).toBe(0);
     expect(await query(dbs.serviceUrls.user_db, 'SELECT count(*)::int AS n FROM users')).toEqual([{ n: 0 }]);
     const a = await start();

@@ -4,14 +4,14 @@ import { packageRoot } from '../../src/package-root.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { allStates } from './backfill-fixture.js';
-import { spawnPgcarve, type Child } from './pgcarve-child.js';
+import { spawnPgcarve, type PgcarveProcess } from '../harness/pgcarve-process.js';
 import { seedLegacy } from './seed-legacy.js';
 
 /**
  * `pgcarve run` draws a progress bar per table when stderr is a terminal (here a pty from
  * `script`), and only structured log lines when it is not (CI, containers).
  */
-const children: Child[] = [];
+const children: PgcarveProcess[] = [];
 const databases: TestDatabases[] = [];
 
 beforeAll(async () => {

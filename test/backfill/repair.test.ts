@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Backfill } from '../../src/backfill/backfill.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../harness/run-cli.js';
 import { loadConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/log.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 async function pgcarve(...args: string[]): Promise<{ code: number; out: string }> {
   let out = '';
-  const code = await main(args, { env: { ...dbs.env }, stdout: (t) => (out += t), stderr: (t) => (out += t), installSignalHandlers: false });
+  const code = await runCli(args, { ...dbs.env }).then((r) => { out += r.stdout; out += r.stderr; return r.code; });
   return { code, out };
 }
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { findClientTools } from '../../src/bench/bench-cluster.js';
-import { quantile, summarize } from '../../src/bench/sample-stats.js';
+import { findClientTools } from '../../tools/bench/bench-cluster.js';
+import { quantile, summarize } from '../../tools/bench/sample-stats.js';
 
 test.each([
   { samples: [3], median: 3, min: 3, max: 3 },

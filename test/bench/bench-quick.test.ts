@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { BENCH_ROWS, formatReport, type BenchReport } from '../../src/bench/bench-report.js';
-import { QUICK_SIZES, runBench } from '../../src/bench/run-bench.js';
+import { BENCH_ROWS, formatReport, type BenchReport } from '../../tools/bench/bench-report.js';
+import { QUICK_SIZES, runBench } from '../../tools/bench/run-bench.js';
 import { packageRoot } from '../../src/package-root.js';
 
 // Shape only: every figure is measured and reported. Speed is never asserted here (`npm run bench`).

@@ -6,7 +6,7 @@ import { emitFence } from '../../src/fence.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { seedLegacy } from '../observability/legacy-workload.js';
 import { startObservedSidecar, type ObservedSidecar } from '../observability/observed-sidecar.js';
-import { runCli } from '../observability/run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 import { query } from '../streaming/sidecar-fixture.js';
 
 /**

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CutoverReport } from '../../src/cutover/cutover.js';
-import { spawnPgcarve } from '../backfill/pgcarve-child.js';
+import { spawnPgcarve } from '../harness/pgcarve-process.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { seedLegacy } from '../observability/legacy-workload.js';
 import { startObservedSidecar, type ObservedSidecar } from '../observability/observed-sidecar.js';
-import { runCli } from '../observability/run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 import { query } from '../streaming/sidecar-fixture.js';
 
 /**
@@ -79,10 +79,10 @@ describe('a repair that did not finish', () => {
       const live = await runCli(['status', '--json'], dbs.env);
       const scraper = (JSON.parse(live.stdout) as { services: { service: string; backfill: { table: string; state: string }[] }[] }).services.find((s) => s.service === 'scraper_db');
       expect(scraper?.backfill.find((b) => b.table === 'scraper_tasks')?.state).toBe('repairing');
-      child.process.kill('SIGTERM');
+      child.child.kill('SIGTERM');
       expect(await child.exited).toBe(130);
     } finally {
-      if (child.process.exitCode === null) await child.kill9();
+      if (child.child.exitCode === null) await child.kill9();
     }
     expect(child.output()).toContain('pgcarve backfill: stopped by a signal before scraper_tasks was re-copied and applied in scraper_db; it is left repair-interrupted');
     const status = await runCli(['status', '--json'], dbs.env);

@@ -5,7 +5,7 @@ import { createTestDatabases, type TestDatabases } from '../harness/databases.js
 import { waitFor } from '../harness/wait-for.js';
 import { seedLegacy } from '../observability/legacy-workload.js';
 import { sample, startObservedSidecar, type ObservedSidecar } from '../observability/observed-sidecar.js';
-import { runCli } from '../observability/run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 import { query } from '../streaming/sidecar-fixture.js';
 
 /**

@@ -1,28 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { packageRoot } from '../../src/package-root.js';
 import { SERVICES } from '../../mappings/services.js';
-
-/** Processes whose command line mentions `text` (the demo's cluster directory). */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
+import { packageRoot } from '../../src/package-root.js';
+import { processesMentioning } from '../harness/processes-mentioning.js';
 
 test('pgcarve demo runs end to end and leaves nothing behind', async () => {
   const root = packageRoot();
-  expect(existsSync(join(root, 'dist', 'src', 'cli', 'main.js')), 'run `npm run build` first (npm test does it in pretest)').toBe(true);
-  const child = spawn(process.execPath, [join(root, 'bin', 'pgcarve.js'), 'demo', '--duration', '15', '--scale', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(existsSync(join(root, 'dist', 'tools', 'tool.js')), 'run `npm run build:tools` first (npm test does it in pretest)').toBe(true);
+  const child = spawn(process.execPath, [join(root, 'dist', 'tools', 'tool.js'), 'demo', '--duration', '15', '--scale', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

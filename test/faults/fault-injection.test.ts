@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
-import { startWorkload, type Workload } from '../../src/workload/live-workload.js';
-import { Prng } from '../../src/workload/prng.js';
-import { seedLegacy } from '../../src/workload/seed.js';
+import { startWorkload, type Workload } from '../../tools/workload/live-workload.js';
+import { Prng } from '../../tools/workload/prng.js';
+import { seedLegacy } from '../../tools/workload/seed.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { compareWithOracle } from '../oracle/expected-state.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import type { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import type { Sidecar } from '../../src/sidecar.js';
-import type { Prng } from '../../src/workload/prng.js';
+import type { Prng } from '../../tools/workload/prng.js';
 import type { TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { commitBurst, type BurstTable } from './legacy-burst.js';

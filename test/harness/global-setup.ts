@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { EmbeddedCluster, embeddedBinDir, reapOrphanClusters } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster, embeddedBinDir, reapOrphanClusters } from '../../tools/embedded/embedded-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -8,7 +8,7 @@ import { waitFor } from '../harness/wait-for.js';
 import { query } from '../streaming/sidecar-fixture.js';
 import { seedLegacy } from './legacy-workload.js';
 import { sample, startObservedSidecar, type ObservedSidecar } from './observed-sidecar.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 
 let dbs: TestDatabases;
 let observed: ObservedSidecar;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { startWriteLoop } from '../../tools/workload/write-loop.js';
 
 /**
  * Rows every observability test starts from, written to the legacy database (and streamed), and a
@@ -75,36 +76,15 @@ export interface Workload {
  * load of a few hundred transactions a second, not a benchmark).
  */
 export function startWorkload(url: string, options: { readonly concurrency?: number; readonly seed?: number; readonly pauseMs?: number } = {}): Workload {
-  let stopped = false;
-  let count = 0;
-  let state = options.seed ?? 42;
-  const random = (): number => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state;
-  };
-  const loop = async (): Promise<void> => {
-    const client = new pg.Client(url);
-    await client.connect();
-    try {
-      while (!stopped) {
-        await client.query('BEGIN');
-        const statements = 1 + (random() % 3);
-        for (let i = 0; i < statements; i += 1) await (ACTIONS[random() % ACTIONS.length] as (typeof ACTIONS)[number])(client, random);
-        await client.query('COMMIT');
-        count += 1;
-        await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 5));
-      }
-    } finally {
-      await client.end();
-    }
-  };
-  const loops = Array.from({ length: options.concurrency ?? 2 }, () => loop());
-  return {
-    transactions: () => count,
-    stop: async () => {
-      stopped = true;
-      await Promise.all(loops);
-      return count;
+  const loop = startWriteLoop(
+    url,
+    async (client, rng) => {
+      // Non-negative int4 values: they are bound as ::int, and taken modulo row counts.
+      const random = (): number => rng.uint32() >>> 1;
+      const statements = 1 + (random() % 3);
+      for (let i = 0; i < statements; i += 1) await (ACTIONS[random() % ACTIONS.length] as (typeof ACTIONS)[number])(client, random);
     },
-  };
+    { connections: options.concurrency ?? 2, seed: options.seed ?? 42, pauseMs: options.pauseMs ?? 5 },
+  );
+  return { transactions: loop.committed, stop: loop.stop };
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/embedded/embedded-cluster.js';
+import { freePort } from '../../tools/embedded/embedded-cluster.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
 import { packageRoot } from '../../src/package-root.js';
 import { SERVICES } from '../../mappings/services.js';

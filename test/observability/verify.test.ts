@@ -4,7 +4,7 @@ import { createTestDatabases, type TestDatabases } from '../harness/databases.js
 import { query } from '../streaming/sidecar-fixture.js';
 import { seedLegacy, startWorkload } from './legacy-workload.js';
 import { sample, startObservedSidecar, type ObservedSidecar } from './observed-sidecar.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 
 let dbs: TestDatabases;
 let observed: ObservedSidecar;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderStatus } from '../../src/cli/status-command.js';
+import { renderStatus } from '../../src/http/status-text.js';
 import { CONFIG_KEYS } from '../../src/config/config.js';
 import { buildStatus } from '../../src/http/status-view.js';
 import type { TargetState } from '../../src/http/target-state.js';

@@ -1,4 +1,4 @@
-import { runCli, type CliResult } from '../observability/run-cli.js';
+import { runCli, type CliResult } from '../harness/run-cli.js';
 import type { TestDatabases } from '../harness/databases.js';
 import { query } from '../streaming/sidecar-fixture.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { createTestDatabases, databaseUrl, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { query } from '../streaming/sidecar-fixture.js';

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
+import { processesMentioning } from '../harness/processes-mentioning.js';
 import { waitFor } from '../harness/wait-for.js';
 
 /**
@@ -12,19 +13,6 @@ import { waitFor } from '../harness/wait-for.js';
  */
 const root = packageRoot();
 const demoArgs = ['demo', '--scale', '0.2', '--rate', '5'];
-
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 function collect(child: ChildProcess): { readonly text: () => string; readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   let output = '';
@@ -43,11 +31,11 @@ async function expectNothingLeft(output: string): Promise<void> {
 
 describe.skipIf(process.platform !== 'linux')('pgcarve demo on a terminal', () => {
   it('runs to the end in the background of a terminal (a pty, under timeout) and leaves nothing behind', async () => {
-    expect(existsSync(join(root, 'dist', 'src', 'cli', 'main.js')), 'run `npm run build` first').toBe(true);
+    expect(existsSync(join(root, 'dist', 'tools', 'tool.js')), 'run `npm run build:tools` first').toBe(true);
     // `script` gives the shell a pty as its controlling terminal; `timeout` moves the demo to a
     // background process group of it, as `timeout 300 npm run demo` does in an interactive shell.
     // The shell must not exec `timeout` (then it would lead the session): hence the `; echo`.
-    const command = `timeout -s TERM 100 ${process.execPath} ${join(root, 'bin', 'pgcarve.js')} ${demoArgs.join(' ')} --duration 2; echo "demo exit $?"`;
+    const command = `timeout -s TERM 100 ${process.execPath} ${join(root, 'dist', 'tools', 'tool.js')} ${demoArgs.join(' ')} --duration 2; echo "demo exit $?"`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     const run = collect(child);
     const { code } = await run.exit;
@@ -60,7 +48,7 @@ describe.skipIf(process.platform !== 'linux')('pgcarve demo on a terminal', () =
 
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`stops its PostgreSQL and removes its directory on ${signal}`, async () => {
-      const child = spawn(process.execPath, [join(root, 'bin', 'pgcarve.js'), ...demoArgs, '--duration', '600'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [join(root, 'dist', 'tools', 'tool.js'), ...demoArgs, '--duration', '600'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
       const run = collect(child);
       await waitFor('the demo started its sidecar', () => /^sidecar started/m.test(run.text()), 120_000);
       child.kill(signal);

@@ -1,4 +1,4 @@
-import { spawnPgcarve, type Child } from '../backfill/pgcarve-child.js';
+import { spawnPgcarve, type PgcarveProcess } from '../harness/pgcarve-process.js';
 import { waitFor } from '../harness/wait-for.js';
 
 /** What one pgcarve invocation (or HTTP request) of a full run printed. */
@@ -24,10 +24,10 @@ export async function fullRun(env: Readonly<Record<string, string>>, write: () =
   const steps: Step[] = [];
   const runEnv = { ...env, PGCARVE_LOG_LEVEL: 'info', PGCARVE_HTTP_PORT: '0' };
   steps.push(await pgcarve(['migrate'], env));
-  const run: Child = spawnPgcarve(['run'], runEnv);
+  const run: PgcarveProcess = spawnPgcarve(['run'], runEnv);
   try {
     const port = await waitFor('pgcarve run to listen', () => {
-      if (run.process.exitCode !== null) throw new Error(`pgcarve run exited:\n${run.output()}`);
+      if (run.child.exitCode !== null) throw new Error(`pgcarve run exited:\n${run.output()}`);
       return /HTTP API listening on port (\d+)/.exec(run.output())?.[1];
     }, 120_000);
     await write();
@@ -40,7 +40,7 @@ export async function fullRun(env: Readonly<Record<string, string>>, write: () =
       steps.push({ what: `GET ${path}`, code: response.status, output: await response.text() });
     }
   } finally {
-    run.process.kill('SIGTERM');
+    run.child.kill('SIGTERM');
     const code = await run.exited;
     steps.push({ what: 'pgcarve run', code, output: run.output() });
   }

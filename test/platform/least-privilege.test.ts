@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedCluster, freePort } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster, freePort } from '../../tools/embedded/embedded-cluster.js';
 import { query } from '../streaming/sidecar-fixture.js';
 import { failedSteps, fullRun, pgcarve, type Step } from './full-run.js';
 import { createRestrictedSetup, PASSWORD_HBA, type RestrictedSetup } from './restricted-roles.js';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { reapOrphanClusters } from '../../src/embedded/embedded-cluster.js';
+import { reapOrphanClusters } from '../../tools/embedded/embedded-cluster.js';
 import { packageRoot } from '../../src/package-root.js';
 import { waitFor } from '../harness/wait-for.js';
 

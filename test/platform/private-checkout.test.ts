@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EmbeddedCluster, embeddedBinDir } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster, embeddedBinDir } from '../../tools/embedded/embedded-cluster.js';
 
 /**
  * A checkout under a private directory (mode 0700, e.g. /root/… or a `mktemp -d`), run as root:

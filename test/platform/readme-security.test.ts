@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { BINARY_PACKAGES } from '../../src/embedded/embedded-cluster.js';
+import { BINARY_PACKAGES } from '../../tools/embedded/embedded-cluster.js';
 import { packageRoot } from '../../src/package-root.js';
 import { MAPPED_TABLES } from './restricted-roles.js';
 

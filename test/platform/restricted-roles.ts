@@ -2,7 +2,7 @@ import pg from 'pg';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { legacySchemaSql } from '../../mappings/legacy/schema.js';
 import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
-import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { RoutingTable } from '../../src/router/routing-table.js';
 
 /** Password authentication for every role but the superuser `postgres` (the test's own). */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { query } from '../streaming/sidecar-fixture.js';
 import { failedSteps, fullRun, pgcarve } from './full-run.js';

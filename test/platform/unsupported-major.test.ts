@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EmbeddedCluster, embeddedBinDir } from '../../src/embedded/embedded-cluster.js';
+import { EmbeddedCluster, embeddedBinDir } from '../../tools/embedded/embedded-cluster.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { query } from '../streaming/sidecar-fixture.js';
 import { pgcarve } from './full-run.js';

@@ -6,9 +6,9 @@ import { readReverseCheckpoint } from '../../src/state/reverse-checkpoint.js';
 import { reverseNames } from '../../src/reverse/reverse-names.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
-import { runCli } from '../observability/run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
-import { spawnPgcarve, type PgcarveProcess } from '../streaming/child-process.js';
+import { spawnPgcarve, type PgcarveProcess } from '../harness/pgcarve-process.js';
 import { query, startSidecar } from '../streaming/sidecar-fixture.js';
 import { auditSql, reverseSync, run } from './reverse-fixture.js';
 

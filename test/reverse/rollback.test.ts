@@ -3,7 +3,7 @@ import { reverseNames } from '../../src/reverse/reverse-names.js';
 import type { RollbackReport } from '../../src/rollback/rollback.js';
 import type { TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
-import { runCli } from '../observability/run-cli.js';
+import { runCli } from '../harness/run-cli.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
 import { query, type RunningSidecar } from '../streaming/sidecar-fixture.js';
 import { cutOver, cutOverWorld, type CutOverWorld, reverseSync, run, type RunningReverse, startReverse } from './reverse-fixture.js';

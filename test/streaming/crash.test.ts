@@ -4,7 +4,7 @@ import { emitFence, waitForFence } from '../../src/fence.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { compareWithOracle } from '../oracle/expected-state.js';
-import { spawnPgcarve, type PgcarveProcess } from './child-process.js';
+import { spawnPgcarve, type PgcarveProcess } from '../harness/pgcarve-process.js';
 import { query, startSidecar } from './sidecar-fixture.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
-import { spawnPgcarve } from './child-process.js';
+import { spawnPgcarve } from '../harness/pgcarve-process.js';
 import { query, startSidecar } from './sidecar-fixture.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
 import { loadConfig } from '../../src/config/config.js';

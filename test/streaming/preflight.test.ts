@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { EmbeddedCluster } from '../../src/embedded/embedded-cluster.js';
+import { runCli } from '../harness/run-cli.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { query } from './sidecar-fixture.js';
 
@@ -11,7 +11,7 @@ afterAll(async () => {
 
 async function run(env: Readonly<Record<string, string>>): Promise<{ code: number; err: string }> {
   let err = '';
-  const code = await main(['run'], { env, stdout: () => undefined, stderr: (t) => (err += t), installSignalHandlers: false });
+  const code = await runCli(['run'], env).then((r) => { err += r.stderr; return r.code; });
   return { code, err };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../harness/run-cli.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { query, startSidecar, type RunningSidecar } from './sidecar-fixture.js';
@@ -11,7 +11,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   let out = '';
   let err = '';
   const started = Date.now();
-  const code = await main(args, { env: dbs.env, stdout: (t) => (out += t), stderr: (t) => (err += t), installSignalHandlers: false });
+  const code = await runCli(args, dbs.env).then((r) => { out += r.stdout; err += r.stderr; return r.code; });
   return { code, out, err, ms: Date.now() - started };
 }
 
