@@ -1,10 +1,12 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from './errors/classify.js';
-import { connectionFailure } from './errors/connection-failure.js';
+import { LEGACY_TARGET } from './pg/legacy-target.js';
+import { connect, withClient } from './pg/with-client.js';
 import { formatLsn, lsnDistance, parseLsn, type Lsn } from './lsn.js';
 import { FENCE_PREFIX } from './source/wal-messages.js';
 import { SERVICES, type ServiceName } from '../mappings/services.js';
 import { readCheckpoint } from './state/checkpoint.js';
+import { pause } from './pause.js';
 
 /**
  * Writes a fence into the legacy WAL: a transactional logical message. Every service whose
@@ -12,18 +14,13 @@ import { readCheckpoint } from './state/checkpoint.js';
  * before the fence.
  */
 export async function emitFence(legacyUrl: string): Promise<Lsn> {
-  const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   try {
-    await client.connect().catch((error: unknown) => {
-      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: legacyUrl, label: 'the legacy database' });
+    return await withClient(legacyUrl, { doing: 'writing a fence into the legacy database', target: LEGACY_TARGET }, async (client) => {
+      const result = await client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [FENCE_PREFIX, new Date().toISOString()]);
+      return parseLsn(result.rows[0]?.lsn ?? '0/0');
     });
-    const result = await client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [FENCE_PREFIX, new Date().toISOString()]);
-    return parseLsn(result.rows[0]?.lsn ?? '0/0');
   } catch (error) {
     throw classify(error, 'writing a fence into the legacy database');
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
@@ -55,10 +52,8 @@ export async function waitForFence(
         try {
           let client = clients.get(service);
           if (!client) {
-            client = new pg.Client({ connectionString: serviceUrls[service], connectionTimeoutMillis: 5_000 });
-            client.on('error', () => undefined);
+            client = await connect(serviceUrls[service], { doing: `reading the checkpoint of ${service}`, connectTimeoutMs: 5_000 });
             clients.set(service, client);
-            await client.connect();
           }
           last.set(service, { checkpoint: await readCheckpoint(client, slot) });
         } catch (error) {
@@ -83,7 +78,7 @@ export async function waitForFence(
           }),
         };
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(options.intervalMs ?? 100, Math.max(1, deadline - Date.now()))));
+      await pause(Math.min(options.intervalMs ?? 100, Math.max(1, deadline - Date.now())));
     }
   } finally {
     for (const client of clients.values()) await client.end().catch(() => undefined);

@@ -1,9 +1,9 @@
-import pg from 'pg';
 import type { Config } from './config/config.js';
 import { classify } from './errors/classify.js';
-import { connectionFailure } from './errors/connection-failure.js';
 import { PgcarveError } from './errors/pgcarve-error.js';
 import type { Logger } from './log.js';
+import { LEGACY_TARGET } from './pg/legacy-target.js';
+import { connect, withClient } from './pg/with-client.js';
 import { formatLsn, lsnDistance, maxLsn, minLsn, ZERO_LSN, type Lsn } from './lsn.js';
 import type { RelationMemory } from './router/relation-memory.js';
 import type { Router, WriterPort } from './router/router.js';
@@ -21,6 +21,7 @@ import { NO_FLOORS, type BackfillFloors } from './source/backfill-floors.js';
 import { readSealFences } from './state/cutover-marker.js';
 import { sealedWriteReporter, type SealObserver } from './cutover/sealed-writes.js';
 import { NO_SEALS, sealsFrom, type SealedChange, type ServiceSeals } from './router/seals.js';
+import { pause } from './pause.js';
 
 /** `standby`: the slot is held by another pgcarve; this one retries and takes over when it is released. */
 export type Phase = 'starting' | 'backfilling' | 'streaming' | 'reconnecting' | 'standby' | 'stopping' | 'stopped';
@@ -225,7 +226,7 @@ export class Sidecar {
           if (standby) this.lastError = describeStandby(this.options.config.slot, await readSlotHolder(this.options.config.legacyUrl, this.options.config.slot).catch(() => null));
           this.options.log.warn(`${this.lastError}; ${standby ? 'retrying' : 'reconnecting'} in ${backoff} ms`, { kind: failure.kind });
           this.setPhase(standby ? 'standby' : 'reconnecting');
-          await sleep(backoff, signal);
+          await pause(backoff, signal);
           backoff = Math.min(maxBackoff, backoff * 2);
         }
       }
@@ -247,13 +248,7 @@ export class Sidecar {
     const { config, log } = this.options;
     // The targets first: nothing is created on the legacy side for targets that cannot take it.
     await checkServiceDatabases(config.serviceUrls);
-    const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 10_000 });
-    client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-    try {
-      await client.connect();
-    } catch (error) {
-      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
-    }
+    const client = await connect(config.legacyUrl, { doing: 'checking the legacy database', target: LEGACY_TARGET });
     let created: CreatedSlot | undefined;
     try {
       const mapped = this.routing.mappedSources();
@@ -401,7 +396,7 @@ export class Sidecar {
     const probe = (async () => {
       let delay = writer.rejoinDelayMs();
       while (writer.state.kind === 'behind' && !stopping.aborted) {
-        await sleep(delay, stopping);
+        await pause(delay, stopping);
         if (stopping.aborted) return;
         const problem = await probeTarget(writer.sessionSettings, writer.staleBackends());
         if (!problem) {
@@ -450,10 +445,7 @@ function writerPort(writer: TargetWriter, session: WriterSession | undefined): W
 
 /** Whether any mapped table holds a row on the exported snapshot `snapshot`. */
 async function anyRowsOnSnapshot(url: string, snapshot: string | undefined, tables: readonly string[]): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
-  try {
+  return await withClient(url, { doing: 'reading the legacy tables on the exported snapshot' }, async (client) => {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     if (snapshot) await client.query(`SET TRANSACTION SNAPSHOT ${client.escapeLiteral(snapshot)}`);
     for (const table of tables) {
@@ -461,19 +453,5 @@ async function anyRowsOnSnapshot(url: string, snapshot: string | undefined, tabl
       if ((result.rowCount ?? 0) > 0) return true;
     }
     return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
   });
 }

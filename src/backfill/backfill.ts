@@ -1,6 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config/config.js';
-import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
 import { formatLsn, ZERO_LSN, type Lsn } from '../lsn.js';
@@ -14,6 +13,7 @@ import { nullBackfillObserver, type BackfillObserver } from './backfill-observer
 import { adoptable, owedCopies, readServiceRecord, type ServiceRecord } from './backfill-holes.js';
 import { readBackfillStates, writeNothingToCopy, writePlan } from '../state/backfill-state.js';
 import { copyTables } from './copy-tables.js';
+import { withBackfillState } from './with-backfill-state.js';
 import { takeFreshSnapshot } from './fresh-snapshot.js';
 
 export interface BackfillOptions {
@@ -220,16 +220,7 @@ export class Backfill {
     for (const service of SERVICES) {
       const tables = [...routing.bySource].filter(([, routed]) => routed.services.includes(service)).map(([table]) => table);
       if (tables.length === 0 && !all) continue;
-      const client = new pg.Client({ connectionString: this.options.config.serviceUrls[service], connectionTimeoutMillis: 10_000 });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await f(client, service, tables);
-      } catch (error) {
-        throw classify(error, `backfill state in ${service}`);
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      await withBackfillState(this.options.config, service, (client) => f(client, service, tables));
     }
   }
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn } from '../lsn.js';
 import type { CreatedSlot } from '../source/slot.js';
+import { connect } from '../pg/with-client.js';
 
 /**
  * A snapshot of the legacy database taken now, with the exact LSN it stands for: a TEMPORARY
@@ -15,13 +15,7 @@ import type { CreatedSlot } from '../source/slot.js';
  * replication slot and wal sender for the duration of the copy.
  */
 export async function takeFreshSnapshot(legacyUrl: string): Promise<CreatedSlot> {
-  const client = new pg.Client({ connectionString: legacyUrl, replication: 'database', connectionTimeoutMillis: 10_000 } as pg.ClientConfig);
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    throw classify(error, 'opening a replication connection to the legacy database (backfill snapshot)');
-  }
+  const client = await connect(legacyUrl, { doing: 'opening a replication connection to the legacy database (backfill snapshot)', replication: true });
   const name = `pgcarve_backfill_${randomBytes(6).toString('hex')}`;
   try {
     const result = await client.query<{ consistent_point: string; snapshot_name: string | null }>(`CREATE_REPLICATION_SLOT ${name} TEMPORARY LOGICAL pgoutput EXPORT_SNAPSHOT`);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { classify } from '../errors/classify.js';
+import { connect } from '../pg/with-client.js';
 
 /**
  * A connection to the legacy database that reads every value as PostgreSQL's text output, exactly
@@ -9,19 +10,13 @@ import { classify } from '../errors/classify.js';
  * backfilled row is byte-identical to the same row arriving through the stream.
  */
 export async function connectLegacyText(url: string, what: string): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: 10_000,
-    keepAlive: true,
-    types: { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig,
-  });
-  client.on('error', () => undefined); // surfaced by the next query instead
+  const doing = `connecting to the legacy database (${what})`;
+  const client = await connect(url, { doing, keepAlive: true, types: { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig });
   try {
-    await client.connect();
     await client.query("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'");
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw classify(error, `connecting to the legacy database (${what})`);
+    throw classify(error, doing);
   }
   return client;
 }

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
@@ -12,6 +12,10 @@ import { ensureStateTables } from '../state/state-tables.js';
 import type { BackfillObserver } from './backfill-observer.js';
 import { isUnfinished, markCopied, markStarted, readBackfillStates } from '../state/backfill-state.js';
 import { repairTable, type RepairTableResult } from './table-repair.js';
+import { withBackfillState } from './with-backfill-state.js';
+import { withClient } from '../pg/with-client.js';
+import { connectService } from '../pg/with-service.js';
+import { LEGACY_TARGET } from '../pg/legacy-target.js';
 
 export interface RepairScope {
   readonly table: string;
@@ -135,10 +139,8 @@ async function holdRepairLocks(config: Pick<Config, 'serviceUrls'>, services: re
   const clients: pg.Client[] = [];
   try {
     for (const service of services) {
-      const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-backfill' });
-      client.on('error', () => undefined);
+      const client = await connectService(config, service, { doing: 'taking the repair lock in a service database', application: 'pgcarve-backfill' });
       clients.push(client);
-      await client.connect();
       await lockRepair(client, slot, table);
     }
     return clients;
@@ -149,34 +151,24 @@ async function holdRepairLocks(config: Pick<Config, 'serviceUrls'>, services: re
 }
 
 async function checkSlot(legacyUrl: string, slot: string, log: Logger): Promise<void> {
-  const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
   try {
-    await client.connect();
-    const result = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    const row = result.rows[0];
-    if (!row) throw new PgcarveError('bad_input', `replication slot ${slot} does not exist: start the sidecar (\`pgcarve run\`) first; pgcarve backfill sends its chunks through that slot`);
-    if (!row.active) log.warn(`replication slot ${slot} has no consumer now: the chunks wait in the slot until the sidecar (\`pgcarve run\`) streams again`, { slot });
+    await withClient(legacyUrl, { doing: 'checking the replication slot', target: LEGACY_TARGET }, async (client) => {
+      const result = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+      const row = result.rows[0];
+      if (!row) throw new PgcarveError('bad_input', `replication slot ${slot} does not exist: start the sidecar (\`pgcarve run\`) first; pgcarve backfill sends its chunks through that slot`);
+      if (!row.active) log.warn(`replication slot ${slot} has no consumer now: the chunks wait in the slot until the sidecar (\`pgcarve run\`) streams again`, { slot });
+    });
   } catch (error) {
     throw classify(error, 'checking the replication slot');
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
 /** Runs `f` on a short-lived connection to each of `services`, with the state tables ensured. */
 export async function withStates(config: Pick<Config, 'serviceUrls'>, services: readonly ServiceName[], f: (client: pg.Client, service: ServiceName) => Promise<void>): Promise<void> {
   for (const service of services) {
-    const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000 });
-    client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-    try {
-      await client.connect();
+    await withBackfillState(config, service, async (client) => {
       await ensureStateTables(client);
       await f(client, service);
-    } catch (error) {
-      throw classify(error, `backfill state in ${service}`);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    });
   }
 }

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
@@ -13,6 +13,8 @@ import { CHUNK_PREFIX } from '../source/wal-messages.js';
 import { LegacyRowFactory } from '../source/legacy-row.js';
 import { connectLegacyText, legacyColumns } from './legacy-session.js';
 import { renamedKey, targetKeysInRange, type ChunkRange } from './target-key-range.js';
+import { connect } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 export interface RepairTableOptions {
   readonly legacyUrl: string;
@@ -80,10 +82,8 @@ export async function repairTable(options: RepairTableOptions): Promise<RepairTa
     for (const service of options.services) {
       const owned = routed.targets.filter((t) => t.service === service && t.kind === 'owned');
       if (owned.length === 0) continue;
-      const client = new pg.Client({ connectionString: options.serviceUrls[service], connectionTimeoutMillis: 10_000 });
-      client.on('error', () => undefined);
+      const client = await connect(options.serviceUrls[service], { doing: `pgcarve backfill of ${options.table}` });
       clients.push(client);
-      await client.connect();
       await client.query("SET TIME ZONE 'UTC'");
       const shapes = await loadTableShapes(client, service, owned.map((t) => t.table));
       for (const target of owned) {
@@ -154,7 +154,7 @@ class ChunkLoop {
       }
       if (outcome.kind === 'locked') {
         if (backoff >= 1_600) options.log.warn(`pgcarve backfill: ${options.table} stays locked by other transactions; still trying`, { table: options.table });
-        await new Promise((resolve) => setTimeout(resolve, backoff + Math.random() * backoff));
+        await pause(backoff + Math.random() * backoff);
         backoff = Math.min(5_000, backoff * 2);
         continue;
       }

@@ -1,9 +1,10 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { BatchApplier, type UpsertMode } from '../targets/apply-batch.js';
 import { loadTableShapes } from '../targets/table-shape.js';
 import type { TargetOp } from '../targets/target-op.js';
+import { connect } from '../pg/with-client.js';
 
 /**
  * One backfill connection to a service database, with a BatchApplier for the service's target
@@ -18,16 +19,15 @@ export class TargetSession {
   ) {}
 
   static async open(service: ServiceName, url: string, tables: readonly string[]): Promise<TargetSession> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true });
-    client.on('error', () => undefined); // surfaced by the next query instead
+    const doing = `connecting to ${service} for the backfill`;
+    const client = await connect(url, { doing, keepAlive: true });
     try {
-      await client.connect();
       await client.query("SET TIME ZONE 'UTC'");
       const shapes = await loadTableShapes(client, service, tables);
       return new TargetSession(service, client, new BatchApplier(service, shapes));
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw classify(error, `connecting to ${service} for the backfill`);
+      throw classify(error, doing);
     }
   }
 

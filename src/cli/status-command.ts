@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
-import { connectionFailure } from '../errors/connection-failure.js';
 import { renderStatus, sidecarHost } from '../http/status-text.js';
 import { buildStatus, withSidecarView, type StatusView } from '../http/status-view.js';
 import { readTargetState, type TargetState } from '../http/target-state.js';
@@ -12,6 +11,8 @@ import { readPublicTables } from '../source/public-tables.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { Command } from './command.js';
+import { withClient } from '../pg/with-client.js';
+import { LEGACY_TARGET } from '../pg/legacy-target.js';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -53,18 +54,14 @@ export async function readStatus(config: Config, routing: RoutingTable): Promise
 }
 
 async function readLegacy(config: Config, routing: RoutingTable): Promise<{ health?: SlotHealth; unrouted?: readonly string[]; error?: Error }> {
-  const client = new pg.Client({ connectionString: config.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
-  client.on('error', () => undefined);
+  const doing = 'reading the legacy database (DATABASE_URL_LEGACY)';
   try {
-    await client.connect().catch((error: unknown) => {
-      throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: config.legacyUrl, label: 'the legacy database' });
+    return await withClient(config.legacyUrl, { doing, target: LEGACY_TARGET, application: 'pgcarve-status', connectTimeoutMs: 5_000 }, async (client) => {
+      const health = await readSlotHealth(client, config.slot);
+      return { health, unrouted: routing.unrouted(await readPublicTables(client)) };
     });
-    const health = await readSlotHealth(client, config.slot);
-    return { health, unrouted: routing.unrouted(await readPublicTables(client)) };
   } catch (error) {
-    return { error: classify(error, 'reading the legacy database (DATABASE_URL_LEGACY)') };
-  } finally {
-    await client.end().catch(() => undefined);
+    return { error: classify(error, doing) };
   }
 }
 

@@ -1,15 +1,15 @@
-import pg from 'pg';
 import { readBackfillStates } from '../state/backfill-state.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { describeFenceResult, emitFence, waitForFence } from '../fence.js';
 import { formatLsn, type Lsn } from '../lsn.js';
+import { withService } from '../pg/with-service.js';
 import type { RoutingTable } from '../router/routing-table.js';
 import type { InverseMapping } from '../../mappings/inverse-mapping.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 import { prepareReverse } from '../reverse/prepare-reverse.js';
 import { readSeal } from '../state/cutover-marker.js';
 import { describeChanges, describeScan, LegacyChangeScan, type ChangeScan, type TableChanges } from './legacy-change-scan.js';
@@ -101,7 +101,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
   let sequences: readonly SequenceAdvance[] = [];
   let scan: LegacyChangeScan | undefined;
   // Cut over already (cutover run again): nothing to check, and the seal stays where it is.
-  const already = await withService(config, service, (client) => readSeal(client, config.slot)).catch(() => undefined);
+  const already = await withService(config, service, { doing: `reading the cutover seal of ${service}`, application: APPLICATION }, (client) => readSeal(client, config.slot)).catch(() => undefined);
 
   const run = async (step: CutoverStepName, body: () => Promise<{ readonly ok: boolean; readonly detail: string; readonly skipped?: boolean }>): Promise<boolean> => {
     if (already) {
@@ -145,7 +145,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       return { ok: result.reached, detail: result.reached ? `${service} has applied everything up to the fence at ${fenceLsn}` : `${describeFenceResult(result)} after ${options.timeoutSeconds} s; is the sidecar running (pgcarve status)?` };
     });
     await run('verify', async () => {
-      const unfinished = await withService(config, service, async (client) => {
+      const unfinished = await withService(config, service, { doing: `reading the backfill state of ${service}`, application: APPLICATION }, async (client) => {
         const states = await readBackfillStates(client, config.slot).catch(() => []);
         const live = await liveRepairs(client, config.slot, states.map((s) => s.table));
         return states.filter((s) => s.kind !== 'copied' && legacyTables.includes(s.table)).map((s) => ({ table: s.table, state: s.kind === 'repairing' && !live.has(s.table) ? 'repair interrupted' : s.kind }));
@@ -173,7 +173,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverReport
       return { ok: true, detail: `no drift in ${drift.tables.length} tables (${drift.tables.reduce((sum, t) => sum + t.checkedRows, 0)} rows compared)` };
     });
     await run('sequences', async () => {
-      sequences = await withService(config, service, (client) => advanceSequences(client, routing.tablesByService.get(service) ?? []));
+      sequences = await withService(config, service, { doing: `advancing the sequences of ${service}`, application: APPLICATION }, (client) => advanceSequences(client, routing.tablesByService.get(service) ?? []));
       await prepareReverse(config, options.inverses, service); // the reverse slot, before the seal lets the service write
       const moved = sequences.filter((s) => s.advanced);
       return { ok: true, detail: `${sequences.length} sequence(s), ${moved.length} set past the largest key: ${sequences.map((s) => `${s.table}.${s.column} next ${s.nextValue}`).join(', ') || 'none'}` };
@@ -237,16 +237,7 @@ function mergeChanges(changes: readonly TableChanges[]): readonly TableChanges[]
   return [...byTable.values()].sort((a, b) => a.table.localeCompare(b.table));
 }
 
-async function withService<T>(config: Config, service: ServiceName, f: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await f(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const APPLICATION = 'pgcarve-cutover';
 
 /** The report for a person: one line per step. */
 export function describeCutover(report: CutoverReport): string {

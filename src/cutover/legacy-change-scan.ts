@@ -1,8 +1,10 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { PgoutputDecoder } from '../source/pgoutput-decoder.js';
+import { connect } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 /** Changes the legacy database committed to one table in an LSN range, as decoded from its WAL. */
 export interface TableChanges {
@@ -56,10 +58,9 @@ export class LegacyChangeScan {
   }
 
   static async open(legacyUrl: string, publication: string, tables: readonly string[]): Promise<LegacyChangeScan> {
-    const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover-scan' });
-    client.on('error', () => undefined);
+    const doing = 'creating a temporary logical slot on the legacy database to check that its tables are frozen (needs the REPLICATION attribute and a free replication slot)';
+    const client = await connect(legacyUrl, { doing, application: 'pgcarve-cutover-scan' });
     try {
-      await client.connect();
       const found = await client.query<{ oid: string; name: string }>(
         "SELECT c.oid::text AS oid, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname = ANY($1::text[])",
         [tables],
@@ -69,7 +70,7 @@ export class LegacyChangeScan {
       return new LegacyChangeScan(client, slotName, publication, new Map(found.rows.map((r) => [Number(r.oid), r.name])), tables, parseLsn(created.rows[0]?.lsn ?? '0/0'));
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw classify(error, 'creating a temporary logical slot on the legacy database to check that its tables are frozen (needs the REPLICATION attribute and a free replication slot)');
+      throw classify(error, doing);
     }
   }
 
@@ -135,7 +136,7 @@ export class LegacyChangeScan {
     for (let i = 0; i < 400; i += 1) {
       const flushed = parseLsn((await this.client.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
       if (flushed >= lsn) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await pause(25);
     }
     throw new PgcarveError('server_misconfigured', `the legacy WAL is still not flushed up to ${formatLsn(lsn)} after 10 s; is the server overloaded?`);
   }

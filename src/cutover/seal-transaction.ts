@@ -6,6 +6,7 @@ import { parseLsn, type Lsn } from '../lsn.js';
 import { encodeSealMessage, SEAL_PREFIX } from '../router/seals.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { markCutOver } from '../state/cutover-marker.js';
+import { withClient } from '../pg/with-client.js';
 
 export interface SealOptions {
   readonly legacyUrl: string;
@@ -39,53 +40,53 @@ export type SealOutcome =
  *    after the legacy one (a failure in between is reported: run cutover again).
  */
 export async function sealService(options: SealOptions): Promise<SealOutcome> {
-  const legacy = new pg.Client({ connectionString: options.legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover' });
-  const target = new pg.Client({ connectionString: options.serviceUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-cutover' });
-  legacy.on('error', () => undefined);
-  target.on('error', () => undefined);
   if (options.tables.length === 0) throw new PgcarveError('bad_input', `no mapping writes ${options.service}: there is nothing to seal`);
+  const purpose = { doing: `sealing ${options.service}`, application: 'pgcarve-cutover' };
   let legacyCommitted = false;
   try {
-    await legacy.connect();
-    await target.connect();
-    await legacy.query('BEGIN');
-    await legacy.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs))}`);
-    try {
-      await legacy.query(`LOCK TABLE ${options.tables.map((t) => `public.${legacy.escapeIdentifier(t)}`).join(', ')} IN SHARE MODE`);
-    } catch (error) {
-      if ((error as { code?: string }).code === '55P03') {
-        await legacy.query('ROLLBACK');
-        return { kind: 'refused', reason: `the legacy tables ${options.tables.join(', ')} stayed locked by writers for ${options.lockTimeoutMs} ms: stop the writes, then run cutover again`, lockedAt: undefined };
-      }
-      throw error;
-    }
-    const lockedAt = parseLsn((await legacy.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
-    const reason = await options.check(lockedAt);
-    if (reason !== undefined) {
-      await legacy.query('ROLLBACK');
-      return { kind: 'refused', reason, lockedAt };
-    }
-    const emitted = await legacy.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [
-      SEAL_PREFIX,
-      encodeSealMessage({ action: 'seal', slot: options.slot, service: options.service }),
-    ]);
-    const sealLsn = parseLsn(emitted.rows[0]?.lsn ?? '0/0');
-    await target.query('BEGIN');
-    await markCutOver(target, options.slot, emitted.rows[0]?.lsn ?? null);
-    await legacy.query('COMMIT');
-    legacyCommitted = true;
-    await target.query('COMMIT');
-    return { kind: 'sealed', sealLsn, lockedAt };
+    return await withClient(options.legacyUrl, purpose, (legacy) =>
+      withClient(options.serviceUrl, purpose, async (target): Promise<SealOutcome> => {
+        try {
+          await legacy.query('BEGIN');
+          await legacy.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs))}`);
+          try {
+            await legacy.query(`LOCK TABLE ${options.tables.map((t) => `public.${legacy.escapeIdentifier(t)}`).join(', ')} IN SHARE MODE`);
+          } catch (error) {
+            if ((error as { code?: string }).code === '55P03') {
+              await legacy.query('ROLLBACK');
+              return { kind: 'refused', reason: `the legacy tables ${options.tables.join(', ')} stayed locked by writers for ${options.lockTimeoutMs} ms: stop the writes, then run cutover again`, lockedAt: undefined };
+            }
+            throw error;
+          }
+          const lockedAt = parseLsn((await legacy.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0');
+          const reason = await options.check(lockedAt);
+          if (reason !== undefined) {
+            await legacy.query('ROLLBACK');
+            return { kind: 'refused', reason, lockedAt };
+          }
+          const emitted = await legacy.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [
+            SEAL_PREFIX,
+            encodeSealMessage({ action: 'seal', slot: options.slot, service: options.service }),
+          ]);
+          const sealLsn = parseLsn(emitted.rows[0]?.lsn ?? '0/0');
+          await target.query('BEGIN');
+          await markCutOver(target, options.slot, emitted.rows[0]?.lsn ?? null);
+          await legacy.query('COMMIT');
+          legacyCommitted = true;
+          await target.query('COMMIT');
+          return { kind: 'sealed', sealLsn, lockedAt };
+        } catch (error) {
+          await legacy.query('ROLLBACK').catch(() => undefined);
+          await target.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    );
   } catch (error) {
-    await legacy.query('ROLLBACK').catch(() => undefined);
-    await target.query('ROLLBACK').catch(() => undefined);
     if (legacyCommitted) {
       throw new PgcarveError('connection_lost', `the seal of ${options.service} is in the legacy WAL but pgcarve.cutover could not be recorded in ${options.service} (${classify(error, 'recording the cutover').message}): run cutover again`, { cause: error });
     }
     throw classify(error, `sealing ${options.service}`);
-  } finally {
-    await legacy.end().catch(() => undefined);
-    await target.end().catch(() => undefined);
   }
 }
 
@@ -116,28 +117,17 @@ export async function liftSeal(options: {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
 }): Promise<LiftOutcome> {
-  const legacy = new pg.Client({ connectionString: options.legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-rollback' });
-  legacy.on('error', () => undefined);
-  let liftLsn: Lsn;
-  try {
-    await legacy.connect();
-    liftLsn = await emitSealLift(legacy, options.slot, options.service);
-  } catch (error) {
-    throw classify(error, `lifting the seal of ${options.service}`);
-  } finally {
-    await legacy.end().catch(() => undefined);
-  }
+  const lifting = `lifting the seal of ${options.service}`;
+  const liftLsn = await withClient(options.legacyUrl, { doing: lifting, application: 'pgcarve-rollback' }, (legacy) => emitSealLift(legacy, options.slot, options.service)).catch((error: unknown) => {
+    throw classify(error, lifting);
+  });
   const waited = await waitForFence(options.serviceUrls, options.slot, liftLsn, options.timeoutMs, { services: [options.service], ...(options.signal ? { signal: options.signal } : {}) });
   if (!waited.reached) return { kind: 'not-applied', liftLsn, reason: `${describeFenceResult(waited)}; is the sidecar running (pgcarve status)?` };
-  const target = new pg.Client({ connectionString: options.serviceUrls[options.service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-rollback' });
-  target.on('error', () => undefined);
-  try {
-    await target.connect();
-    await target.query('UPDATE pgcarve.cutover SET rolled_back_at = coalesce(rolled_back_at, now()) WHERE slot = $1', [options.slot]);
-  } catch (error) {
-    throw classify(error, `recording the rollback of ${options.service} in pgcarve.cutover`);
-  } finally {
-    await target.end().catch(() => undefined);
-  }
+  const recording = `recording the rollback of ${options.service} in pgcarve.cutover`;
+  await withClient(options.serviceUrls[options.service], { doing: recording, application: 'pgcarve-rollback' }, (target) =>
+    target.query('UPDATE pgcarve.cutover SET rolled_back_at = coalesce(rolled_back_at, now()) WHERE slot = $1', [options.slot]),
+  ).catch((error: unknown) => {
+    throw classify(error, recording);
+  });
   return { kind: 'lifted', liftLsn };
 }

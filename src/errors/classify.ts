@@ -1,7 +1,5 @@
-import { PgcarveError, type ErrorKind } from './pgcarve-error.js';
-import { DRIVER_REMEDY, REMEDIES } from './remedy.js';
+import { ERROR_POLICY, PgcarveError, type ErrorKind } from './pgcarve-error.js';
 import { describeTlsFailure } from './tls-failure.js';
-import { withoutValues } from './without-values.js';
 
 /**
  * SQLSTATE (exact code, or class by its first two characters) → kind. Data, not conditions, in
@@ -43,7 +41,40 @@ const CONNECTION_MESSAGES = /Connection terminated|connection is closed|Client h
 interface DriverError {
   readonly code?: unknown;
   readonly message?: unknown;
+  readonly table?: unknown;
+  readonly column?: unknown;
+  readonly constraint?: unknown;
 }
+
+/**
+ * SQLSTATE classes whose server texts name objects, roles and settings, never data: connection
+ * (08), authorization (28), catalog (3D), transaction rollback (40), syntax or access rule (42),
+ * resources (53), prerequisite state (55), operator intervention (57). Their text stays in the
+ * message. Any other class (22 data exception, 23 constraint, a trigger's P0001, …) can quote a
+ * row value: its text stays in `cause` only.
+ */
+const TEXT_NAMES_OBJECTS = new Set(['08', '28', '3D', '40', '42', '53', '55', '57']);
+
+/** What a SQLSTATE whose text stays in `cause` reports, written without its values. */
+const CONDITIONS: Readonly<Record<string, string>> = {
+  '22001': 'a value is too long for its column type',
+  '22003': 'a number is out of range for its column type',
+  '22007': 'a value is not a valid date or time',
+  '22008': 'a date or time is out of range',
+  '22021': 'a value is not valid in the database encoding',
+  '22P02': 'a value does not have the syntax of its column type',
+  '22P05': 'a character cannot be stored in the database encoding',
+  '23502': 'a row has a null in a NOT NULL column',
+  '23503': 'a row violates a foreign key constraint',
+  '23505': 'a row repeats a key of a unique constraint (duplicate key)',
+  '23514': 'a row violates a check constraint',
+  '23P01': 'a row violates an exclusion constraint',
+};
+
+const KIND_CONDITIONS: Partial<Readonly<Record<ErrorKind, string>>> = {
+  bad_input: 'the server refused a value (a data exception)',
+  constraint_violation: 'the server refused a row (an integrity constraint)',
+};
 
 /** The kind of any error thrown by pg or the network; PgcarveErrors keep theirs. */
 export function classifyKind(error: unknown): ErrorKind {
@@ -63,16 +94,29 @@ export function classifyKind(error: unknown): ErrorKind {
 }
 
 /**
- * Wraps any error as a PgcarveError, keeping it as `cause`. `context` says what pgcarve was doing
- * ("applying to document_db"); the driver's message follows it, and for the kinds whose server
- * text says nothing of what to do (a table missing, a privilege), the remedy.
+ * The SQLSTATE (its condition), and the table, column and constraint the server names, for an
+ * error whose driver text may quote a row value; the text itself when it cannot.
+ */
+function describeDriverError(error: unknown, kind: ErrorKind): string {
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
+  const code = typeof fields.code === 'string' && ERRNO_KINDS[fields.code] === undefined && /^[0-9A-Z]{5}$/.test(fields.code) ? fields.code : undefined;
+  if (code === undefined || TEXT_NAMES_OBJECTS.has(code.slice(0, 2))) return error instanceof Error ? error.message : String(error);
+  const named = (['table', 'column', 'constraint'] as const).flatMap((field) => (typeof fields[field] === 'string' && fields[field] !== '' ? [`${field} ${String(fields[field])}`] : []));
+  const condition = CONDITIONS[code] ?? KIND_CONDITIONS[kind] ?? 'the server reported an error';
+  return `${condition} (SQLSTATE ${[code, ...named].join(', ')})`;
+}
+
+/**
+ * Wraps any error as a PgcarveError, keeping it as `cause`. The message is `context` (what pgcarve
+ * was doing: "applying to document_db"), then what went wrong (the server's text only where it
+ * cannot carry a row value, see TEXT_NAMES_OBJECTS), then, for a kind the operator must act on,
+ * the kind's remedy from ERROR_POLICY.
  */
 export function classify(error: unknown, context: string): PgcarveError {
   if (error instanceof PgcarveError) return error;
   const tls = describeTlsFailure(error);
   if (tls !== undefined) return new PgcarveError('authentication', `${context}: ${tls}`, { cause: error });
   const kind = classifyKind(error);
-  const detail = withoutValues(error instanceof Error ? error.message : String(error));
-  const remedy = DRIVER_REMEDY.has(kind) ? `: ${REMEDIES[kind]}` : '';
-  return new PgcarveError(kind, `${context}: ${detail}${remedy}`, { cause: error });
+  const { retry, remedy } = ERROR_POLICY[kind];
+  return new PgcarveError(kind, `${context}: ${describeDriverError(error, kind)}${retry === 'operator' ? `: ${remedy}` : ''}`, { cause: error });
 }

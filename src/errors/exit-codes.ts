@@ -22,5 +22,5 @@ export const EXIT = {
  */
 export function exitCodeOf(kind: ErrorKind): number {
   if (kind === 'configuration' || kind === 'bad_input') return EXIT.usage;
-  return ERROR_POLICY[kind] === 'fatal' ? EXIT.internal : EXIT.failure;
+  return ERROR_POLICY[kind].retry === 'fatal' ? EXIT.internal : EXIT.failure;
 }

@@ -1,12 +1,12 @@
-import pg from 'pg';
 import { readBackfillStates } from '../state/backfill-state.js';
 import { readSeal } from '../state/cutover-marker.js';
 import { liveRepairs } from '../state/repair-liveness.js';
-import { SERVICE_URL_KEYS, type ServiceName } from '../../mappings/services.js';
+import type { ServiceName } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
-import { connectionFailure } from '../errors/connection-failure.js';
 import { formatLsn, parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { describeDirection, readDirection } from '../reverse/service-direction.js';
+import { withClient } from '../pg/with-client.js';
+import { servicePurpose } from '../pg/with-service.js';
 
 /** One row of pgcarve.backfill: a legacy table's backfill into this service database. */
 export interface BackfillTableState {
@@ -37,12 +37,9 @@ const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /** Reads the checkpoint and the backfill states from a service database, on a short-lived connection. */
 export async function readTargetState(url: string, slot: string, service?: ServiceName): Promise<TargetState> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-status' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect().catch((error: unknown) => {
-      throw service ? connectionFailure(error, { key: SERVICE_URL_KEYS[service], url, label: service, missingDatabase: 'run `pgcarve migrate`' }) : error;
-    });
+  const doing = 'reading the pgcarve state of a service database';
+  const purpose = { doing, application: 'pgcarve-status', connectTimeoutMs: 5_000 };
+  return await withClient(url, service ? servicePurpose(service, purpose) : purpose, async (client) => {
     const checkpoint = await client.query<{ lsn: string; commit_time: string | null }>(
       `SELECT lsn::text AS lsn, to_char(commit_time AT TIME ZONE 'UTC', ${ISO}) AS commit_time FROM pgcarve.checkpoint WHERE slot = $1`,
       [slot],
@@ -67,9 +64,7 @@ export async function readTargetState(url: string, slot: string, service?: Servi
         updatedAt: b.updatedAt.toISOString(),
       })),
     };
-  } catch (error) {
-    throw classify(error, 'reading the pgcarve state of a service database');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  }).catch((error: unknown) => {
+    throw classify(error, doing);
+  });
 }

@@ -1,9 +1,11 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import type { Logger } from '../log.js';
 import type { Lsn } from '../lsn.js';
 import { readPublicTables } from '../source/public-tables.js';
 import { readSlotHealth, type SlotHealth } from './slot-health.js';
+import { connect } from '../pg/with-client.js';
+import { pause } from '../pause.js';
 
 export interface SourcePollerOptions {
   readonly legacyUrl: string;
@@ -61,10 +63,7 @@ export class SourcePoller {
   async pollOnce(): Promise<void> {
     try {
       if (!this.client) {
-        const client = new pg.Client({ connectionString: this.options.legacyUrl, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-source-poller' });
-        client.on('error', () => undefined);
-        await client.connect();
-        this.client = client;
+        this.client = await connect(this.options.legacyUrl, { doing: 'reading the legacy WAL position and slot state', application: 'pgcarve-source-poller', connectTimeoutMs: 5_000 });
       }
       const health = await readSlotHealth(this.client, this.options.slot);
       if (this.options.onTables) this.options.onTables(await readPublicTables(this.client));
@@ -87,7 +86,7 @@ export class SourcePoller {
     try {
       while (!signal.aborted) {
         await this.pollOnce();
-        await sleep(interval, signal);
+        await pause(interval, signal);
       }
     } finally {
       await this.close();
@@ -99,16 +98,4 @@ export class SourcePoller {
     this.client = undefined;
     await client?.end().catch(() => undefined);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

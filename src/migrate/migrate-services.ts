@@ -3,13 +3,13 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { migrationsFolder, SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { classify } from '../errors/classify.js';
-import { connectionFailure } from '../errors/connection-failure.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { redactUrl } from '../config/redact.js';
 import { ensureStateTables } from '../state/state-tables.js';
 import { recreateTables } from './recreate-tables.js';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { appliedMigrations, checkSchema, journalLost, MIGRATIONS_TABLE, schemaOf, schemaProblems, STATE_SCHEMA } from './schema-check.js';
+import { connect, withClient } from '../pg/with-client.js';
 
 export { STATE_SCHEMA };
 /** Serialises concurrent `pgcarve migrate` runs on one database (any fixed 64-bit number). */
@@ -42,14 +42,7 @@ function maintenanceUrl(url: string): string {
 /** Creates the database when it does not exist. Safe when several run at once. Returns whether it created it. */
 export async function ensureDatabase(url: string, key = 'the service URL'): Promise<boolean> {
   const name = databaseName(url);
-  const client = new pg.Client({ connectionString: maintenanceUrl(url), connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  try {
-    await client.connect();
-  } catch (error) {
-    throw connectionFailure(error, { key, url: maintenanceUrl(url), label: `the server of ${name} (through its database "postgres", to create ${name})`, missingDatabase: `migrate connects to "postgres" to create ${name}: create ${name} by hand (CREATE DATABASE ${name}) and run migrate again` });
-  }
-  try {
+  return await withClient(maintenanceUrl(url), { doing: `creating database ${name}`, target: { key, label: `the server of ${name} (through its database "postgres", to create ${name})`, missingDatabase: `migrate connects to "postgres" to create ${name}: create ${name} by hand (CREATE DATABASE ${name}) and run migrate again` } }, async (client) => {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount) return false;
     try {
@@ -64,9 +57,7 @@ export async function ensureDatabase(url: string, key = 'the service URL'): Prom
       }
       throw classify(error, `creating database ${name}`);
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 /**
@@ -79,13 +70,7 @@ export async function migrateService(service: ServiceName, url: string): Promise
   const folder = migrationsFolder(service);
   const key = SERVICE_URL_KEYS[service];
   const databaseCreated = await ensureDatabase(url, key);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  try {
-    await client.connect();
-  } catch (error) {
-    throw connectionFailure(error, { key, url, label: service });
-  }
+  const client = await connect(url, { doing: `migrating ${service}`, target: { key, label: service } });
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK_KEY]);
     if (journalLost(await checkSchema(client, service))) await baselineJournal(client, folder);

@@ -1,12 +1,14 @@
 import { getTableName } from 'drizzle-orm';
-import pg from 'pg';
+import type pg from 'pg';
 import type { InverseMapping } from '../../mappings/inverse-mapping.js';
 import type { Config } from '../config/config.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { deleteReverseCheckpoint, ensureReverseCheckpoint } from '../state/reverse-checkpoint.js';
+import { withClient } from '../pg/with-client.js';
 import { reverseNames } from './reverse-names.js';
+import { pause } from '../pause.js';
 
 /** The service tables whose writes go back to legacy: those with an inverse mapping. */
 export function reverseTables(inverses: readonly InverseMapping[], service: ServiceName): readonly string[] {
@@ -24,7 +26,7 @@ export function reverseTables(inverses: readonly InverseMapping[], service: Serv
 export async function prepareReverse(config: Config, inverses: readonly InverseMapping[], service: ServiceName): Promise<void> {
   const names = reverseNames(config.slot, service);
   const tables = reverseTables(inverses, service);
-  await withClient(config.serviceUrls[service], `preparing reverse replication in ${service}`, async (client) => {
+  await setUp(config.serviceUrls[service], `preparing reverse replication in ${service}`, async (client) => {
     const wal = await client.query<{ wal_level: string }>("SELECT current_setting('wal_level') AS wal_level");
     if (wal.rows[0]?.wal_level !== 'logical') {
       throw new PgcarveError('server_misconfigured', `the server of ${service} has wal_level=${wal.rows[0]?.wal_level}: reverse replication needs wal_level=logical there (ALTER SYSTEM SET wal_level = logical, then restart it)`);
@@ -36,7 +38,7 @@ export async function prepareReverse(config: Config, inverses: readonly InverseM
     const slot = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
     if (slot.rowCount === 0) await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [names.slot]);
   });
-  await withClient(config.legacyUrl, 'preparing reverse replication in the legacy database', async (client) => {
+  await setUp(config.legacyUrl, 'preparing reverse replication in the legacy database', async (client) => {
     await ensureReverseCheckpoint(client);
     await client.query('SELECT pg_replication_origin_create($1) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_origin WHERE roname = $1)', [names.origin]);
   });
@@ -49,7 +51,7 @@ export async function prepareReverse(config: Config, inverses: readonly InverseM
  */
 export async function removeReverse(config: Config, service: ServiceName): Promise<void> {
   const names = reverseNames(config.slot, service);
-  await withClient(config.serviceUrls[service], `removing reverse replication from ${service}`, async (client) => {
+  await setUp(config.serviceUrls[service], `removing reverse replication from ${service}`, async (client) => {
     for (let attempt = 0; ; attempt++) {
       // The sidecar stops the stream by itself once the seal is lifted; end it after 10 s.
       if (attempt >= 50) await client.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL', [names.slot]);
@@ -59,23 +61,19 @@ export async function removeReverse(config: Config, service: ServiceName): Promi
       } catch (error) {
         // The walsender may take a moment to go, or the sidecar reconnect once more: try again.
         if ((error as { code?: string }).code !== '55006' || attempt >= 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await pause(200);
       }
     }
     await client.query(`DROP PUBLICATION IF EXISTS ${client.escapeIdentifier(names.publication)}`);
   });
-  await withClient(config.legacyUrl, 'removing reverse replication state from the legacy database', (client) => deleteReverseCheckpoint(client, names.slot));
+  await setUp(config.legacyUrl, 'removing reverse replication state from the legacy database', (client) => deleteReverseCheckpoint(client, names.slot));
 }
 
-async function withClient<T>(url: string, what: string, f: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-reverse' });
-  client.on('error', () => undefined);
+/** `f` on a connection to `url`; a failure of either is classified as `what`. */
+async function setUp<T>(url: string, what: string, f: (client: pg.Client) => Promise<T>): Promise<T> {
   try {
-    await client.connect();
-    return await f(client);
+    return await withClient(url, { doing: what, application: 'pgcarve-reverse' }, f);
   } catch (error) {
     throw classify(error, what);
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }

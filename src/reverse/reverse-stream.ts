@@ -1,10 +1,10 @@
 import { getTableColumns, getTableName } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { Logger } from '../log.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 import { formatLsn, lsnDistance, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { SourceValue } from '../values.js';
 import { type PgoutputEvent, pgTimeToMs, type RelationEvent, type Tuple } from '../source/pgoutput-events.js';
@@ -16,6 +16,7 @@ import { applyLegacyWrite } from './legacy-applier.js';
 import { keyChanged, putWrite, removeWrite, truncateWrite, type LegacyWrite } from './legacy-write.js';
 import { readReverseCheckpoint, writeReverseCheckpoint } from '../state/reverse-checkpoint.js';
 import type { ReverseNames } from './reverse-names.js';
+import { connect } from '../pg/with-client.js';
 
 /**
  * The state of one service's reverse stream:
@@ -133,18 +134,19 @@ export class ReverseStream {
 
   private async runOnce(signal: AbortSignal): Promise<void> {
     const { service, names } = this.options;
-    const legacy = new pg.Client({ connectionString: this.options.legacyUrl, connectionTimeoutMillis: 10_000, application_name: `pgcarve-reverse-${service}` });
-    const lookups = new pg.Client({ connectionString: this.options.serviceUrl, connectionTimeoutMillis: 10_000, application_name: `pgcarve-reverse-${service}` });
+    const purpose = { doing: `reverse replication of ${service}`, application: `pgcarve-reverse-${service}` };
+    let legacy: pg.Client | undefined;
+    let lookups: pg.Client | undefined;
     let connectionError: unknown;
-    legacy.on('error', (error) => (connectionError ??= error));
-    lookups.on('error', (error) => (connectionError ??= error));
     const stream = new ReplicationStream({ connectionString: this.options.serviceUrl, slot: names.slot, publication: names.publication });
     const stop = (): void => void stream.stop();
     signal.addEventListener('abort', stop, { once: true });
     let ackTimer: NodeJS.Timeout | undefined;
     try {
-      await legacy.connect();
-      await lookups.connect();
+      legacy = await connect(this.options.legacyUrl, purpose);
+      legacy.on('error', (error) => (connectionError ??= error));
+      lookups = await connect(this.options.serviceUrl, purpose);
+      lookups.on('error', (error) => (connectionError ??= error));
       await legacy.query('SELECT pg_replication_origin_session_setup($1)', [names.origin]).catch((error: unknown) => {
         if ((error as { code?: string }).code === '42704') throw new PgcarveError('table_missing', `the replication origin ${names.origin} does not exist in the legacy database: run pgcarve cutover --service ${service} again (it creates it)`);
         throw error;
@@ -174,8 +176,8 @@ export class ReverseStream {
     } finally {
       clearInterval(ackTimer);
       signal.removeEventListener('abort', stop);
-      await legacy.end().catch(() => undefined);
-      await lookups.end().catch(() => undefined);
+      await legacy?.end().catch(() => undefined);
+      await lookups?.end().catch(() => undefined);
     }
   }
 }

@@ -1,12 +1,12 @@
-import pg from 'pg';
 import type { InverseMapping } from '../../mappings/inverse-mapping.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log.js';
-import { pause } from '../verify/pause.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
+import { pause } from '../pause.js';
 import { reverseNames } from './reverse-names.js';
 import { ReverseStream, type ReverseObserver, type ReverseProgress } from './reverse-stream.js';
 import { readDirection, type ServiceDirection } from './service-direction.js';
+import { withClient } from '../pg/with-client.js';
 
 export interface ReverseSupervisorOptions {
   readonly config: Config;
@@ -64,19 +64,16 @@ export class ReverseSupervisor {
     const { config } = this.options;
     const names = reverseNames(config.slot, service);
     let wanted: boolean;
-    const client = new pg.Client({ connectionString: config.serviceUrls[service], connectionTimeoutMillis: 5_000, application_name: 'pgcarve-reverse-watch' });
-    client.on('error', () => undefined);
     try {
-      await client.connect();
-      const direction = await readDirection(client, config.slot);
-      this.directions.set(service, direction);
-      const slot = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
-      wanted = direction.kind === 'cut-over' && (slot.rowCount ?? 0) > 0;
+      wanted = await withClient(config.serviceUrls[service], { doing: `reading the direction of ${service}`, application: 'pgcarve-reverse-watch', connectTimeoutMs: 5_000 }, async (client) => {
+        const direction = await readDirection(client, config.slot);
+        this.directions.set(service, direction);
+        const slot = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [names.slot]);
+        return direction.kind === 'cut-over' && (slot.rowCount ?? 0) > 0;
+      });
     } catch {
       // The database is unreachable: leave the stream as it is (it has its own reconnects).
       return;
-    } finally {
-      await client.end().catch(() => undefined);
     }
     const running = this.running.get(service);
     if (wanted && !running && !signal.aborted) {

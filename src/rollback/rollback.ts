@@ -1,8 +1,10 @@
-import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { stepLines } from '../cutover/step-lines.js';
 import { advanceSequences, type SequenceAdvance } from '../cutover/target-sequences.js';
 import { classify } from '../errors/classify.js';
+import { LEGACY_TARGET } from '../pg/legacy-target.js';
+import { withClient } from '../pg/with-client.js';
+import { withService } from '../pg/with-service.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { removeReverse } from '../reverse/prepare-reverse.js';
 import { readReverseCheckpoint } from '../state/reverse-checkpoint.js';
@@ -14,7 +16,7 @@ import type { RoutingTable } from '../router/routing-table.js';
 import type { ServiceName } from '../../mappings/services.js';
 import { describeDriftReport, driftRows, type ServiceDrift } from '../verify/drift-report.js';
 import { verifyDrift } from '../verify/drift-verifier.js';
-import { pause } from '../verify/pause.js';
+import { pause } from '../pause.js';
 
 export interface RollbackOptions {
   readonly config: Config;
@@ -115,7 +117,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
   });
 
   await run('cut-over', async () => {
-    await withClient(config.serviceUrls[service], async (client) => {
+    await withService(config, service, { doing: `reading the direction of ${service}`, application: APPLICATION }, async (client) => {
       direction = await readDirection(client, config.slot);
       slotExists = ((await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [names.slot])).rowCount ?? 0) > 0;
     });
@@ -139,7 +141,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
   await run('drained', async () => {
     if (unsealed()) return already('its writes were applied then');
     const last = fences.at(-1) as Lsn;
-    const checkpoint = await withClient(config.legacyUrl, (client) => readReverseCheckpoint(client, names.slot));
+    const checkpoint = await withClient(config.legacyUrl, { doing: 'reading the reverse checkpoint in the legacy database', target: LEGACY_TARGET, application: APPLICATION }, (client) => readReverseCheckpoint(client, names.slot));
     if (checkpoint.lsn < last) return notApplied(last);
     return { ok: true, detail: `the legacy tables hold everything ${service} committed before ${formatLsn(last)} (reverse checkpoint ${formatLsn(checkpoint.lsn)})` };
   });
@@ -164,7 +166,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
     return { ok: true, detail: `legacy rows mapped forward equal ${service}'s rows: no drift in ${drift.tables.length} tables (${drift.tables.reduce((sum, t) => sum + t.checkedRows, 0)} rows compared)` };
   });
   await run('sequences', async () => {
-    sequences = await withClient(config.legacyUrl, (client) => advanceSequences(client, legacyTables));
+    sequences = await withClient(config.legacyUrl, { doing: 'advancing the legacy sequences', target: LEGACY_TARGET, application: APPLICATION }, (client) => advanceSequences(client, legacyTables));
     const moved = sequences.filter((s) => s.advanced);
     return { ok: true, detail: `${sequences.length} legacy sequence(s), ${moved.length} set past the largest key: ${sequences.map((s) => `${s.table}.${s.column} next ${s.nextValue}`).join(', ') || 'none'}` };
   });
@@ -200,16 +202,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackRep
   };
 }
 
-async function withClient<T>(url: string, f: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-rollback' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await f(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const APPLICATION = 'pgcarve-rollback';
 
 /** The report for a person: one line per step. */
 export function describeRollback(report: RollbackReport): string {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import pg from 'pg';
+import { withClient } from '../pg/with-client.js';
 
 /** The application_name of pgcarve's replication connection: the host (the pod) and the PID. */
 export function streamApplicationName(): string {
@@ -16,10 +16,7 @@ export interface SlotHolder {
 
 /** Reads the holder of `slot` (pg_replication_slots.active_pid joined to pg_stat_activity), or null when none. */
 export async function readSlotHolder(url: string, slot: string): Promise<SlotHolder | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'pgcarve-standby' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
+  return await withClient(url, { doing: `reading who holds replication slot ${slot}`, application: 'pgcarve-standby', connectTimeoutMs: 5_000 }, async (client) => {
     const result = await client.query<{ pid: number | null; application_name: string | null; client: string | null; since: string | null }>(
       `SELECT s.active_pid AS pid, a.application_name, coalesce(a.client_hostname, host(a.client_addr)) AS client,
               to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since
@@ -30,9 +27,7 @@ export async function readSlotHolder(url: string, slot: string): Promise<SlotHol
     const row = result.rows[0];
     if (!row) return null;
     return { serverPid: row.pid, applicationName: row.application_name || null, clientAddress: row.client, since: row.since };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 /** The standby message: who holds the slot, where, since when, and what this process does. */

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn, type Lsn } from '../lsn.js';
+import { connect } from '../pg/with-client.js';
 
 /** The oldest legacy server pgcarve streams from (server_version_num): PostgreSQL 14. */
 export const MIN_SERVER_VERSION = 140_000;
@@ -157,13 +158,7 @@ export interface CreatedSlot {
 }
 
 export async function createSlot(connectionString: string, slot: string, exportSnapshot: boolean): Promise<CreatedSlot> {
-  const client = new pg.Client({ connectionString, replication: 'database' } as pg.ClientConfig);
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  try {
-    await client.connect();
-  } catch (error) {
-    throw classify(error, 'opening a replication connection to the legacy database');
-  }
+  const client = await connect(connectionString, { doing: 'opening a replication connection to the legacy database', replication: true });
   try {
     const result = await client.query<{ consistent_point: string; snapshot_name: string | null }>(
       `CREATE_REPLICATION_SLOT ${client.escapeIdentifier(slot)} LOGICAL pgoutput ${exportSnapshot ? 'EXPORT_SNAPSHOT' : 'NOEXPORT_SNAPSHOT'}`,

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { connectionFailure, describeTarget } from '../errors/connection-failure.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
+import { connect } from '../pg/with-client.js';
 
 const KEY = 'DATABASE_URL_LEGACY';
 
@@ -52,12 +53,13 @@ export async function checkReplication(client: pg.ClientBase, url: string, slot:
       `all ${s.maxSlots} replication slots of the legacy server (${where}) are taken (${s.slots.join(', ')}), so slot ${slot} cannot be created: drop one that is unused (SELECT pg_drop_replication_slot('name')) or run ALTER SYSTEM SET max_replication_slots = ${s.maxSlots + 2}; ${restart}`,
     );
   }
-  const replication = new pg.Client({ connectionString: url, replication: 'database', connectionTimeoutMillis: 10_000, application_name: 'pgcarve-preflight' } as pg.ClientConfig);
-  replication.on('error', () => undefined);
+  let replication: pg.Client | undefined;
   try {
-    await replication.connect();
+    replication = await connect(url, { doing: 'opening a replication connection to the legacy database', replication: true, application: 'pgcarve-preflight' });
     await replication.query('IDENTIFY_SYSTEM');
-  } catch (error) {
+  } catch (thrown) {
+    // The server's refusal, also of the connect (which connect() classified), decides the message.
+    const error = thrown instanceof PgcarveError && thrown.cause !== undefined ? thrown.cause : thrown;
     const code = (error as { code?: unknown }).code;
     if (code === '28000' || code === '42501') {
       const why = s.replication ? 'the server refused it (check that pg_hba.conf allows this client for the legacy database)' : `role ${s.role} has no REPLICATION attribute`;
@@ -72,6 +74,6 @@ export async function checkReplication(client: pg.ClientBase, url: string, slot:
     }
     throw connectionFailure(error, { key: KEY, url, label: 'the legacy database over a replication connection' });
   } finally {
-    await replication.end().catch(() => undefined);
+    await replication?.end().catch(() => undefined);
   }
 }

@@ -3,6 +3,7 @@ import { parseLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { ensureStateTables } from './state-tables.js';
+import { withClient } from '../pg/with-client.js';
 
 /**
  * `pgcarve.cutover` in a service database (created with the other state tables): the service was
@@ -56,17 +57,11 @@ export async function readCutOver(client: pg.ClientBase, slot: string): Promise<
 export async function readSealFences(serviceUrls: Readonly<Record<ServiceName, string>>, slot: string): Promise<ReadonlyMap<ServiceName, Lsn>> {
   const seals = new Map<ServiceName, Lsn>();
   for (const service of SERVICES) {
-    const client = new pg.Client({ connectionString: serviceUrls[service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve' });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      const seal = await readSeal(client, slot);
-      if (seal) seals.set(service, seal.fenceLsn);
-    } catch (error) {
-      throw classify(error, `reading the cutover seal (pgcarve.cutover) of ${service}`);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    const doing = `reading the cutover seal (pgcarve.cutover) of ${service}`;
+    const seal = await withClient(serviceUrls[service], { doing, application: 'pgcarve' }, (client) => readSeal(client, slot)).catch((error: unknown) => {
+      throw classify(error, doing);
+    });
+    if (seal) seals.set(service, seal.fenceLsn);
   }
   return seals;
 }

@@ -1,30 +1,21 @@
-import pg from 'pg';
 import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
-import { connectionFailure } from '../errors/connection-failure.js';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { checkSchema, schemaProblems } from '../migrate/schema-check.js';
+import { withClient } from '../pg/with-client.js';
 
 const MIGRATE = 'run `pgcarve migrate` (it creates the service databases and their tables), then start pgcarve again';
 
 /** One service database: reachable, and migrated to what this pgcarve's migrations create. */
 async function checkTarget(service: ServiceName, url: string): Promise<void> {
   const key = SERVICE_URL_KEYS[service];
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-preflight' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    throw connectionFailure(error, { key, url, label: service, missingDatabase: MIGRATE });
-  }
-  try {
+  const doing = `checking the schema of ${service} (${key})`;
+  await withClient(url, { doing, target: { key, label: service, missingDatabase: MIGRATE }, application: 'pgcarve-preflight' }, async (client) => {
     const problems = schemaProblems(await checkSchema(client, service));
     if (problems.length > 0) throw new PgcarveError('schema_mismatch', `${service} (${key}) is not migrated: ${problems.join('; ')}: ${MIGRATE}`);
-  } catch (error) {
-    throw classify(error, `checking the schema of ${service} (${key})`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  }).catch((error: unknown) => {
+    throw classify(error, doing);
+  });
 }
 
 /**

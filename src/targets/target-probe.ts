@@ -2,6 +2,7 @@ import pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { WriterSession, type SessionSettings } from './writer-session.js';
+import { connect } from '../pg/with-client.js';
 
 /**
  * Whether a target that made its writer fall behind can take changes again: it accepts a
@@ -13,16 +14,15 @@ import { WriterSession, type SessionSettings } from './writer-session.js';
  * missing table, a privilege) count as healthy here: the session that opens next reports them.
  */
 export async function probeTarget(settings: SessionSettings, stalePids: readonly number[], lockTimeoutMs = 1_000): Promise<PgcarveError | undefined> {
-  const client = new pg.Client({ connectionString: settings.url, connectionTimeoutMillis: 5_000, application_name: `${WriterSession.applicationName(settings)} probe`.slice(0, 63) });
-  client.on('error', () => undefined);
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    client = await connect(settings.url, { doing: `probing ${settings.service}`, application: `${WriterSession.applicationName(settings)} probe`.slice(0, 63), connectTimeoutMs: 5_000 });
     if (stalePids.length > 0) {
       await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND application_name = $2', [stalePids, WriterSession.applicationName(settings)]);
     }
     await client.query(`SET lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
     await client.query('BEGIN');
-    const tables = settings.tables.map((t) => `public.${client.escapeIdentifier(t)}`);
+    const tables = settings.tables.map((t) => `public.${pg.escapeIdentifier(t)}`);
     if (tables.length > 0) await client.query(`LOCK TABLE ${tables.join(', ')} IN ROW EXCLUSIVE MODE`);
     await client.query('SELECT 1 FROM pgcarve.checkpoint WHERE slot = $1 FOR UPDATE', [settings.slot]);
     await client.query('ROLLBACK');
@@ -34,6 +34,6 @@ export async function probeTarget(settings: SessionSettings, stalePids: readonly
     const failure = classify(error, `probing ${settings.service}`);
     return failure.retryable ? failure : undefined;
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }

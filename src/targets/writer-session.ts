@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, maxLsn, type Lsn } from '../lsn.js';
@@ -11,6 +11,7 @@ import { loadTableShapes } from './table-shape.js';
 import type { TargetOp } from './target-op.js';
 import { WriterQueue } from './writer-queue.js';
 import type { WriterItem } from './writer-item.js';
+import { connect } from '../pg/with-client.js';
 
 /** What one writer session needs; the same for every round of a writer. */
 export interface SessionSettings {
@@ -126,10 +127,9 @@ export class WriterSession {
    * would wait on (exactness does not depend on it: see the class comment).
    */
   static async open(settings: SessionSettings, host: SessionHost, stalePids: readonly number[]): Promise<WriterSession> {
-    const client = new pg.Client({ connectionString: settings.url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: WriterSession.applicationName(settings) });
-    client.on('error', () => undefined); // surfaced by the next query instead
+    const doing = `connecting to ${settings.service}`;
+    const client = await connect(settings.url, { doing, keepAlive: true, application: WriterSession.applicationName(settings) });
     try {
-      await client.connect();
       await client.query("SET TIME ZONE 'UTC'");
       if (stalePids.length > 0) {
         await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND application_name = $2 AND pid <> pg_backend_pid()', [stalePids, WriterSession.applicationName(settings)]);
@@ -140,7 +140,7 @@ export class WriterSession {
       return new WriterSession(settings, host, client, new BatchApplier(settings.service, shapes), checkpoint);
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw classify(error, `connecting to ${settings.service}`);
+      throw classify(error, doing);
     }
   }
 

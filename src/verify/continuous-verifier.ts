@@ -4,7 +4,7 @@ import type { ServiceName } from '../../mappings/services.js';
 import type { TargetWriter } from '../targets/target-writer.js';
 import { serviceDriftRows, type DriftReport } from './drift-report.js';
 import { verifyDrift, type VerifyOptions } from './drift-verifier.js';
-import { pause } from './pause.js';
+import { pause } from '../pause.js';
 
 export interface ContinuousVerifierOptions extends Omit<VerifyOptions, 'signal' | 'services'> {
   /** Pause between the end of one pass and the start of the next. */

@@ -1,10 +1,10 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
-import pg from 'pg';
+import type pg from 'pg';
+import { readBackfillStates, type BackfillStateKind } from '../state/backfill-state.js';
 import { readSeal } from '../state/cutover-marker.js';
 import { liveRepairs } from '../state/repair-liveness.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { classify } from '../errors/classify.js';
-import { connectionFailure } from '../errors/connection-failure.js';
 import type { PgcarveError } from '../errors/pgcarve-error.js';
 import type { SourceKey, TextValue } from '../values.js';
 import type { ResolvedTarget, RoutedTable, RoutingTable } from '../router/routing-table.js';
@@ -13,10 +13,11 @@ import { loadTableShapes, type TableShape } from '../targets/table-shape.js';
 import type { DriftObserver, DriftReport, ServiceDrift, ServiceOutcome, SkippedTable } from './drift-report.js';
 import { expectedRows, targetId, type ExpectedRow, type ExpectedTable } from './expected-rows.js';
 import { connectLegacyReader, describeKey, loadLegacyTables, readChunk, readKeys, type LegacyRead, type LegacyTable } from './legacy-rows.js';
-import { pause } from './pause.js';
+import { pause } from '../pause.js';
 import { TableTally } from './table-tally.js';
 import { compareOwned, compareReference, inTargetSnapshot, type TargetDifference, type TargetScope } from './target-compare.js';
 import { ServiceBehind, waitForCheckpoint } from './wait-checkpoint.js';
+import { connect } from '../pg/with-client.js';
 
 export interface VerifyOptions {
   readonly legacyUrl: string;
@@ -50,8 +51,6 @@ export interface VerifyOptions {
 }
 
 /** Backfill states (backfill-state.ts) of a table whose rows are being copied: not checked. */
-const BACKFILL_IN_PROGRESS = ['pending', 'copying', 'repairing'];
-
 /** A target table as the check compares it. */
 interface TargetPlan {
   readonly target: ResolvedTarget;
@@ -109,9 +108,7 @@ class DriftVerification {
   async run(): Promise<DriftReport> {
     const startedAt = new Date().toISOString();
     try {
-      this.legacy = await connectLegacyReader(this.options.legacyUrl).catch((error: unknown) => {
-        throw connectionFailure(error, { key: 'DATABASE_URL_LEGACY', url: this.options.legacyUrl, label: 'the legacy database' });
-      });
+      this.legacy = await connectLegacyReader(this.options.legacyUrl);
       for (const service of this.services) await this.prepare(service);
       const routed = [...this.options.routing.bySource.values()].filter((r) => r.targets.some((t) => this.runs.has(t.service)));
       const legacyTables = await loadLegacyTables(this.legacy, routed.map((r) => ({ table: r.mapping.source, key: r.mapping.sourceKey })));
@@ -142,10 +139,8 @@ class DriftVerification {
       return;
     }
     try {
-      const client = new pg.Client({ connectionString: this.options.serviceUrls[service], connectionTimeoutMillis: 10_000, application_name: 'pgcarve-verify' });
-      client.on('error', () => undefined);
+      const client = await connect(this.options.serviceUrls[service], { doing: `verifying ${service}`, application: 'pgcarve-verify' });
       run.client = client;
-      await client.connect();
       await client.query("SET TIME ZONE 'UTC'");
       const seal = this.options.includeCutOver ? undefined : await readSeal(client, this.options.slot);
       if (seal !== undefined) {
@@ -153,11 +148,10 @@ class DriftVerification {
         return;
       }
       run.shapes = await loadTableShapes(client, service, this.options.routing.tablesByService.get(service) ?? []);
-      const backfill = await client
-        .query<{ source_table: string; state: string }>('SELECT source_table, state FROM pgcarve.backfill WHERE slot = $1 AND state = ANY($2::text[])', [this.options.slot, BACKFILL_IN_PROGRESS])
-        .catch(() => ({ rows: [] }));
-      const live = await liveRepairs(client, this.options.slot, backfill.rows.filter((r) => r.state === 'repairing').map((r) => r.source_table));
-      run.backfilling = new Map(backfill.rows.map((r) => [r.source_table, skippedTable(service, r.source_table, r.state, live.has(r.source_table))]));
+      // The backfill's own reader: a table not `copied` is being copied or repaired.
+      const backfill = (await readBackfillStates(client, this.options.slot).catch(() => [])).filter((b) => b.kind !== 'copied');
+      const live = await liveRepairs(client, this.options.slot, backfill.filter((b) => b.kind === 'repairing').map((b) => b.table));
+      run.backfilling = new Map(backfill.map((b) => [b.table, skippedTable(service, b.table, b.kind, live.has(b.table))]));
     } catch (error) {
       this.fail(service, classify(error, `verifying ${service}`));
     }
@@ -323,7 +317,7 @@ class DriftVerification {
 }
 
 /** Why a table in backfill state `state` is not compared. */
-function skippedTable(service: ServiceName, table: string, state: string, repairLive: boolean): SkippedTable {
+function skippedTable(service: ServiceName, table: string, state: BackfillStateKind, repairLive: boolean): SkippedTable {
   if (state !== 'repairing') return { table, state: 'backfilling', reason: `the initial backfill is copying it (pgcarve.backfill: ${state})` };
   if (repairLive) return { table, state: 'repairing', reason: 'a running pgcarve backfill is re-copying it' };
   return { table, state: 'repair-interrupted', reason: `NOT VERIFIED: a pgcarve backfill of it ended before it finished (interrupted, timed out, or the sidecar stopped); finish it: pgcarve backfill --service ${service} --table ${table}` };

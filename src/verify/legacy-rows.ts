@@ -2,6 +2,8 @@ import pg from 'pg';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import { parseLsn, type Lsn } from '../lsn.js';
 import type { SourceRow, TextValue } from '../values.js';
+import { connect } from '../pg/with-client.js';
+import { LEGACY_TARGET } from '../pg/legacy-target.js';
 
 /** A legacy table as the drift check reads it: its key columns with their SQL types. */
 export interface LegacyTable {
@@ -51,14 +53,7 @@ const VERSION = '__pgcarve_version';
  * as PostgreSQL's text (no JavaScript parsing), DateStyle ISO, UTC.
  */
 export async function connectLegacyReader(url: string): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: 10_000,
-    application_name: 'pgcarve-verify',
-    types: { getTypeParser: () => (value: string) => value },
-  } as pg.ClientConfig);
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connect(url, { doing: 'reading legacy rows to verify', target: LEGACY_TARGET, application: 'pgcarve-verify', types: { getTypeParser: () => (value: string) => value } as pg.CustomTypesConfig });
   await client.query("SET datestyle = 'ISO, MDY'; SET intervalstyle = 'postgres'; SET extra_float_digits = 3; SET TIME ZONE 'UTC'");
   return client;
 }

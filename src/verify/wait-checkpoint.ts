@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { readCheckpoint } from '../state/checkpoint.js';
-import { pause } from './pause.js';
+import { pause } from '../pause.js';
 
 /** The service did not apply up to a position in time: what it has not applied cannot be verified. */
 export class ServiceBehind extends Error {

@@ -1,8 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_TABLES } from '../../mappings/legacy/schema.js';
 import { SERVICES } from '../../mappings/services.js';
-import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
+import { createTestDatabases, withClient, type TestDatabases } from '../harness/databases.js';
 import { type ContractColumn, type ContractTable, TARGET_CONTRACT } from './target-contract.js';
 
 /**
@@ -21,15 +21,6 @@ afterAll(async () => {
   await databases?.drop();
 });
 
-async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface ColumnRow {
   table_name: string;

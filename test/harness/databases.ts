@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import { legacySchemaSql } from '../../mappings/legacy/schema.js';
 import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
 import { migrateService } from '../../src/migrate/migrate-services.js';
+import { withClient as withPgClient } from '../../src/pg/with-client.js';
 
 /**
  * Fresh databases for one test file: a legacy database with the monolith's schema and the five
@@ -33,14 +34,9 @@ export function databaseUrl(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-async function withClient<T>(url: string, f: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return await f(client);
-  } finally {
-    await client.end();
-  }
+/** src/pg's withClient for the tests' own statements, without a connect timeout (the machine is shared). */
+export async function withClient<T>(url: string, f: (client: pg.Client) => Promise<T>): Promise<T> {
+  return await withPgClient(url, { doing: 'running a test statement', connectTimeoutMs: 0 }, f);
 }
 
 async function ensureTemplates(adminUrl: string, services = true): Promise<void> {

@@ -1,8 +1,7 @@
 import { MAPPINGS } from '../harness/mappings.js';
-import pg from 'pg';
 import { expect } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
-import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
+import { createTestDatabases, withClient, type TestDatabases } from '../harness/databases.js';
 import { seedLegacy, type SeedCounts } from '../observability/legacy-workload.js';
 import { startSidecar, type RunningSidecar } from '../streaming/sidecar-fixture.js';
 import type { Config } from '../../src/config/config.js';
@@ -84,13 +83,9 @@ export async function reverseSync(config: Config, service: ServiceName, timeoutM
 
 /** Runs statements on a database, each string one transaction (a multi-statement string is one implicit transaction). */
 export async function run(url: string, statements: readonly string[]): Promise<void> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
+  await withClient(url, async (client) => {
     for (const sql of statements) await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** The forward drift check of `service` (legacy rows mapped forward against its rows) finds nothing. */

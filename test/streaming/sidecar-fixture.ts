@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { emitFence, waitForFence } from '../../src/fence.js';
@@ -9,7 +9,7 @@ import { sidecarParts } from '../../src/runtime.js';
 import { Sidecar, type SidecarOptions } from '../../src/sidecar.js';
 import type { WriterObserver } from '../../src/targets/target-writer.js';
 import type { ServiceName } from '../../mappings/services.js';
-import type { TestDatabases } from '../harness/databases.js';
+import { withClient, type TestDatabases } from '../harness/databases.js';
 
 /** A sidecar running in this process on the test databases, with helpers to write and wait. */
 export interface RunningSidecar {
@@ -65,14 +65,10 @@ export async function startSidecar(dbs: TestDatabases, overrides: Record<string,
 }
 
 export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
+  return await withClient(url, async (client) => {
     await client.query("SET TIME ZONE 'UTC'");
     return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export function target(dbs: TestDatabases, service: ServiceName): string {

@@ -3,8 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EmbeddedCluster } from '../embedded/embedded-cluster.js';
-import { recreateDatabase } from './bench-cluster.js';
+import { BENCH_PURPOSE, recreateDatabase } from './bench-cluster.js';
 import { summarize, type SampleStats } from './sample-stats.js';
+import { connect } from '../../src/pg/with-client.js';
 
 /**
  * How to send a batch of upserts to a target (issue 4): measured on a table shaped like
@@ -68,9 +69,7 @@ const APPLY: Readonly<Record<ApplyStrategy, (client: pg.ClientBase, batch: reado
 /** Rows per second of each strategy over `repetitions` batches of `batchRows` rows. */
 export async function measureApplyStrategies(cluster: EmbeddedCluster, batchRows: number, repetitions: number): Promise<Record<ApplyStrategy, SampleStats>> {
   await recreateDatabase(cluster, DB);
-  const client = new pg.Client({ connectionString: cluster.url(DB) });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
+  const client = await connect(cluster.url(DB), BENCH_PURPOSE);
   try {
     await client.query(`CREATE TABLE apply_target (${COLUMNS.map((c, i) => `${c} ${TYPES[i]}${c === 'id' ? ' PRIMARY KEY' : ''}`).join(', ')})`);
     const samples: Record<ApplyStrategy, number[]> = { unnest: [], values: [], copy: [] };

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { EmbeddedCluster, embeddedBinDir } from '../embedded/embedded-cluster.js';
+import { withClient as withPg } from '../../src/pg/with-client.js';
 
 /** The PostgreSQL major the benchmark runs: the one whose client tools this machine has. */
 export const BENCH_PG_MAJOR = 15;
@@ -53,16 +54,12 @@ export async function startBenchCluster(): Promise<EmbeddedCluster> {
   });
 }
 
+/** src/pg's withClient, for the benchmark's own set-up and read-back statements. */
 export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return await withPg(url, BENCH_PURPOSE, use);
 }
+
+export const BENCH_PURPOSE = { doing: 'running the benchmark' } as const;
 
 /** Drops (if present) and creates an empty database, optionally as a copy of `template`. */
 export async function recreateDatabase(cluster: EmbeddedCluster, name: string, template?: string): Promise<void> {

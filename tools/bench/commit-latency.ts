@@ -1,5 +1,7 @@
-import pg from 'pg';
+import { BENCH_PURPOSE, withClient } from './bench-cluster.js';
 import { quantile } from './sample-stats.js';
+import { connect } from '../../src/pg/with-client.js';
+import { pause } from '../../src/pause.js';
 
 /** Legacy commit to target commit, per row, from both servers' commit timestamps (track_commit_timestamp). */
 export interface LatencyResult {
@@ -27,15 +29,13 @@ export async function writeProbes(legacyUrl: string, tag: string, changesPerSeco
   let rows = 0;
   await Promise.all(
     Array.from({ length: connections }, async (_, index) => {
-      const client = new pg.Client({ connectionString: legacyUrl });
-      client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-      await client.connect();
+      const client = await connect(legacyUrl, BENCH_PURPOSE);
       try {
         for (let k = 0; ; k += 1) {
           const due = started + index * (intervalMs / connections) + k * intervalMs;
           if (due - started > seconds * 1000) break;
           const wait = due - performance.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          await pause(wait);
           await client.query(
             `INSERT INTO public.activity_logs (actor_user_id, action, entity, entity_id, details, created_at)
              SELECT NULL, 'probe', 'scraper_probe', g::text, jsonb_build_object('tag', $1::text), clock_timestamp() FROM generate_series(1, $2::int) AS g`,
@@ -72,21 +72,11 @@ ALTER TABLE public.activity_logs ENABLE ALWAYS TRIGGER bench_apply_clock;`;
 
 /** Installs the apply-clock trigger on a subscriber's activity_logs (it fires in the apply worker too). */
 export async function installApplyClock(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
-  try {
-    await client.query(APPLY_CLOCK_SQL);
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query(APPLY_CLOCK_SQL));
 }
 
 async function commitTimes(url: string, tag: string, clock: TargetClock = 'commit'): Promise<Map<string, number>> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
-  try {
+  return await withClient(url, async (client) => {
     const { rows } = await client.query<{ id: string; ms: number }>(
       clock === 'commit'
         ? `SELECT id::text AS id, (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000)::float8 AS ms FROM public.activity_logs WHERE details->>'tag' = $1`
@@ -94,9 +84,7 @@ async function commitTimes(url: string, tag: string, clock: TargetClock = 'commi
       [tag],
     );
     return new Map(rows.map((r) => [r.id, r.ms]));
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Compares the commit time of each probe row on the legacy and on the target database. */

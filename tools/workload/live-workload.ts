@@ -8,6 +8,9 @@ import { SCRAPER_ACTIONS } from './actions/scraper-actions.js';
 import { USER_ACTIONS } from './actions/user-actions.js';
 import type { ActionContext, WorkloadAction, WriteOp } from './actions/workload-action.js';
 import { Prng } from './prng.js';
+import { PgcarveError } from '../../src/errors/pgcarve-error.js';
+import { connect as connectPg } from '../../src/pg/with-client.js';
+import { pause } from '../../src/pause.js';
 
 /** Every kind of write the application makes, grouped by the service that will own the tables. */
 export const WORKLOAD_ACTIONS: readonly WorkloadAction[] = [...USER_ACTIONS, ...DOCUMENT_ACTIONS, ...FREEZONE_ACTIONS, ...AI_RESEARCH_ACTIONS, ...SCRAPER_ACTIONS];
@@ -103,14 +106,10 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
   const workers: WorkerConnection[] = Array.from({ length: connections }, () => ({ client: undefined, lock: Promise.resolve() }));
   const connect = async (worker: WorkerConnection): Promise<pg.Client> => {
     if (worker.client) return worker.client;
-    const client = new pg.Client({ connectionString: legacyUrl, connectionTimeoutMillis: 10_000, application_name: 'pgcarve-workload', options: '-c lock_timeout=5s -c statement_timeout=30s' });
-    client.on('error', () => undefined); // a lost connection; the next query fails and drops it
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
+    // A lost connection: the next query fails and drops it. The driver's error is reported (its SQLSTATE counted).
+    const client = await connectPg(legacyUrl, { doing: 'the workload', application: 'pgcarve-workload', options: '-c lock_timeout=5s -c statement_timeout=30s' }).catch((error: unknown) => {
+      throw error instanceof PgcarveError && error.cause !== undefined ? error.cause : error;
+    });
     worker.client = client;
     return client;
   };
@@ -136,7 +135,7 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
   const pace = async (): Promise<void> => {
     const at = Math.max(nextAt, Date.now());
     nextAt = at + interval;
-    await sleep(at - Date.now(), stopper.signal);
+    await pause(at - Date.now(), stopper.signal);
   };
 
   const choose = (rng: Prng): WorkloadAction[] => {
@@ -154,7 +153,7 @@ export function startWorkload(legacyUrl: string, options: WorkloadOptions = {}):
         client = await connect(worker);
       } catch (error) {
         report(plan, error);
-        await sleep(500, stopper.signal);
+        await pause(500, stopper.signal);
         return;
       }
       let current = plan[0] as WorkloadAction;
@@ -290,17 +289,4 @@ function describeFailure(error: unknown): string {
   if (typeof e.code === 'string' && e.code.startsWith('22')) return `data exception (SQLSTATE ${e.code})${typeof e.table === 'string' ? ` on ${e.table}` : ''}`;
   if (typeof e.constraint === 'string') return `constraint ${e.constraint}${typeof e.table === 'string' ? ` on ${e.table}` : ''} violated`;
   return typeof e.message === 'string' ? e.message : String(error);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,4 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { connect } from '../../src/pg/with-client.js';
+import { pause } from '../../src/pause.js';
 import { Prng } from './prng.js';
 
 export interface WriteLoopOptions {
@@ -32,8 +34,7 @@ export function startWriteLoop(url: string, transaction: (client: pg.Client, rng
   const waiters: { at: number; resolve: () => void }[] = [];
   const loop = async (index: number): Promise<void> => {
     const rng = new Prng((options.seed ?? 1) + index);
-    const client = new pg.Client(url);
-    await client.connect();
+    const client = await connect(url, { doing: 'the test write loop', connectTimeoutMs: 0 });
     try {
       while (!stopping) {
         await client.query('BEGIN');
@@ -44,7 +45,7 @@ export function startWriteLoop(url: string, transaction: (client: pg.Client, rng
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve();
         }
-        if (options.pauseMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+        if (options.pauseMs !== undefined) await pause(options.pauseMs);
       }
     } finally {
       await client.end();

@@ -1,7 +1,7 @@
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+/** Resolves after `ms`, or at once when `signal` aborts or `ms` is not positive (never rejects). The one sleep of pgcarve. */
 export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) {
+    if (ms <= 0 || signal?.aborted) {
       resolve();
       return;
     }
