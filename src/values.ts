@@ -20,3 +20,21 @@ export type SourceRow = Readonly<Record<string, SourceValue>>;
 
 /** The key columns of a legacy row (never undefined: key columns are always sent). */
 export type SourceKey = Readonly<Record<string, TextValue>>;
+
+/**
+ * The values of `columns` in `row` as one string, equal exactly when the values are: a key for a
+ * Map. PostgreSQL text never holds a NUL character, so NUL-marked NULLs and separators cannot
+ * collide with a value (no array or JSON is built: this runs for every change).
+ */
+export function keyString(row: Readonly<Record<string, SourceValue>>, columns: readonly string[]): string {
+  if (columns.length === 1) {
+    const value = row[columns[0] as string];
+    return value === null || value === undefined ? '\0N' : value;
+  }
+  let key = '';
+  for (let i = 0; i < columns.length; i += 1) {
+    const value = row[columns[i] as string];
+    key += (i > 0 ? '\0,' : '') + (value === null || value === undefined ? '\0N' : value);
+  }
+  return key;
+}

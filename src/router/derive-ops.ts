@@ -1,15 +1,11 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
 import type { SourceOp, TargetOp } from '../targets/target-op.js';
-import type { SourceKey, SourceRow, SourceValue, TextValue } from '../values.js';
+import { keyString, type SourceKey, type SourceRow, type SourceValue, type TextValue } from '../values.js';
 import type { RoutedTable, RoutingTable } from './routing-table.js';
 import type { ServiceName } from '../../mappings/services.js';
 
 /** Where derived ops go, per service. */
 export type OpSink = (service: ServiceName, op: TargetOp) => void;
-
-function keyText(values: readonly TextValue[]): string {
-  return JSON.stringify(values);
-}
 
 function describeKey(key: SourceKey): string {
   return Object.entries(key)
@@ -59,7 +55,8 @@ function hasUndefined(row: Readonly<Record<string, SourceValue>>): boolean {
 export function deriveUpsert(routing: RoutingTable, routed: RoutedTable, row: SourceRow, oldKey: SourceKey | undefined, op: SourceOp, sink: OpSink): void {
   const newKey = sourceKeyOf(routed, row);
   const output = runMapping(routed, row, newKey);
-  const produced = new Set<string>();
+  // Which owned rows the new output has: needed only to find those an update no longer produces.
+  const produced = oldKey === undefined ? undefined : new Set<string>();
   for (const { target, row: targetRow } of output) {
     const resolved = routing.resolve(target);
     if (resolved.kind === 'reference') {
@@ -68,15 +65,15 @@ export function deriveUpsert(routing: RoutingTable, routed: RoutedTable, row: So
       }
       sink(resolved.service, { kind: 'ensure', table: resolved.table, source: routed.mapping.source, row: targetRow, op });
     } else {
-      produced.add(`${resolved.service}.${resolved.table}:${keyText(resolved.key.map((c) => targetRow[c as keyof typeof targetRow] ?? null))}`);
+      produced?.add(`${resolved.service}.${resolved.table}:${keyString(targetRow, resolved.key)}`);
       sink(resolved.service, { kind: 'upsert', table: resolved.table, source: routed.mapping.source, row: targetRow, op });
     }
   }
-  if (oldKey === undefined) return;
+  if (oldKey === undefined || produced === undefined) return;
   for (const target of routed.targets) {
     if (target.kind !== 'owned' || !target.fromSourceKey) continue;
     const key = target.fromSourceKey(oldKey);
-    const id = `${target.service}.${target.table}:${keyText(target.key.map((c) => key[c] ?? null))}`;
+    const id = `${target.service}.${target.table}:${keyString(key, target.key)}`;
     if (!produced.has(id)) sink(target.service, { kind: 'delete', table: target.table, source: routed.mapping.source, key, op });
   }
 }

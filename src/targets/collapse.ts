@@ -1,5 +1,5 @@
 import { PgcarveError } from '../errors/pgcarve-error.js';
-import type { SourceValue, TextValue } from '../values.js';
+import { keyString, type SourceValue, type TextValue } from '../values.js';
 import type { TargetOp } from './target-op.js';
 
 type Row = Readonly<Record<string, SourceValue>>;
@@ -33,10 +33,6 @@ export interface CollapsedTable {
 
 export type KeyOf = (table: string) => readonly string[];
 
-function keyString(values: readonly TextValue[]): string {
-  return JSON.stringify(values);
-}
-
 function isComplete(row: Row): boolean {
   for (const value of Object.values(row)) if (value === undefined) return false;
   return true;
@@ -66,19 +62,19 @@ export function collapse(ops: readonly TargetOp[], keyOf: KeyOf): Map<string, Co
         t.ensures.clear();
         break;
       case 'delete': {
-        const k = keyString(keyOf(op.table).map((c) => op.key[c] ?? null));
+        const k = keyString(op.key, keyOf(op.table));
         t.upserts.delete(k);
         t.partials.delete(k);
         t.deletes.set(k, op.key);
         break;
       }
       case 'ensure': {
-        const k = keyString(keyOf(op.table).map((c) => op.row[c] ?? null));
+        const k = keyString(op.row, keyOf(op.table));
         if (!t.ensures.has(k)) t.ensures.set(k, op.row);
         break;
       }
       case 'upsert': {
-        const k = keyString(keyOf(op.table).map((c) => op.row[c] ?? null));
+        const k = keyString(op.row, keyOf(op.table));
         if (isComplete(op.row)) {
           t.partials.delete(k);
           t.deletes.delete(k);
