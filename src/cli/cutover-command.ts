@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
-import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeCutover, runCutover } from '../cutover/cutover.js';
 import { SERVICES } from '../../mappings/services.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { Command } from './command.js';
-import { integerOption, serviceOption } from './options.js';
+import { integerOption, requiredServiceOption } from './options.js';
 import { parseTimeout } from './wait-sync-command.js';
 
 export const cutoverCommand: Command = {
@@ -56,8 +55,7 @@ configuration, 3 a step could not be done (a database unreachable, …).`,
       },
       strict: true,
     });
-    const service = serviceOption(values.service);
-    if (!service) throw new PgcarveError('bad_input', `--service is required: one of ${SERVICES.join(', ')}`);
+    const service = requiredServiceOption(values.service);
     const timeoutSeconds = parseTimeout(values.timeout, 60);
     const windowSeconds = integerOption('window', values.window, 5, 1, 3_600);
     const config = ctx.config();

@@ -38,3 +38,10 @@ export function serviceOption(text: string | undefined): ServiceName | undefined
   if (!isServiceName(text)) throw new PgcarveError('bad_input', `--service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(text)}`);
   return text;
 }
+
+/** `--service NAME`, which the command cannot do without. */
+export function requiredServiceOption(text: string | undefined): ServiceName {
+  const service = serviceOption(text);
+  if (!service) throw new PgcarveError('bad_input', `--service is required: one of ${SERVICES.join(', ')}`);
+  return service;
+}

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
-import { PgcarveError } from '../errors/pgcarve-error.js';
 import { describeRollback, runRollback } from '../rollback/rollback.js';
 import { SERVICES } from '../../mappings/services.js';
 import { EXIT } from '../errors/exit-codes.js';
 import type { Command } from './command.js';
-import { integerOption, serviceOption } from './options.js';
+import { integerOption, requiredServiceOption } from './options.js';
 import { parseTimeout } from './wait-sync-command.js';
 
 export const rollbackCommand: Command = {
@@ -51,8 +50,7 @@ Exit codes: 0 rolled back, 1 refused (not cut over, still writing, not drained, 
       },
       strict: true,
     });
-    const service = serviceOption(values.service);
-    if (!service) throw new PgcarveError('bad_input', `--service is required: one of ${SERVICES.join(', ')}`);
+    const service = requiredServiceOption(values.service);
     const timeoutSeconds = parseTimeout(values.timeout, 60);
     const windowSeconds = integerOption('window', values.window, 2, 0, 3_600);
     const report = await runRollback({ config: ctx.config(), routing: ctx.mappings().routing, service, timeoutSeconds, windowSeconds, signal: ctx.stopSignal });
