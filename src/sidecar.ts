@@ -146,6 +146,7 @@ export class Sidecar {
           maxTransactions: config.batchMaxTransactions,
           maxLatencyMs: config.batchMaxLatencyMs,
           stallMs: config.targetStallSeconds * 1000,
+          maxQueuedBytes: config.targetQueueBytes,
           log: log.child({ service }),
           observer: options.observer,
         }),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SERVICES, type ServiceName } from '../router/service.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
+import { DEFAULT_TARGET_QUEUE_BYTES } from '../targets/writer-queue.js';
 
 /** The environment variable that holds each service database's URL (named by the migration strategy). */
 export const SERVICE_URL_KEYS: Readonly<Record<ServiceName, string>> = {
@@ -71,6 +72,7 @@ const schema = z
     PGCARVE_BATCH_MAX_LATENCY_MS: integer(1, 60_000).default(100),
     PGCARVE_BACKFILL_CONCURRENCY: integer(1, 64).default(4),
     PGCARVE_TARGET_STALL_SECONDS: integer(1, 3_600).default(2),
+    PGCARVE_TARGET_QUEUE_BYTES: integer(65_536, 1_073_741_824).default(DEFAULT_TARGET_QUEUE_BYTES),
   })
   .strict();
 
@@ -92,6 +94,8 @@ export interface Config {
   readonly batchMaxLatencyMs: number;
   readonly backfillConcurrency: number;
   readonly targetStallSeconds: number;
+  /** Estimated bytes each service's writer queue holds before the stream waits for it. */
+  readonly targetQueueBytes: number;
 }
 
 export const CONFIG_FILE_KEY = 'PGCARVE_CONFIG_FILE';
@@ -153,6 +157,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     batchMaxLatencyMs: c.PGCARVE_BATCH_MAX_LATENCY_MS,
     backfillConcurrency: c.PGCARVE_BACKFILL_CONCURRENCY,
     targetStallSeconds: c.PGCARVE_TARGET_STALL_SECONDS,
+    targetQueueBytes: c.PGCARVE_TARGET_QUEUE_BYTES,
   });
 }
 
@@ -175,5 +180,6 @@ export const CONFIG_HELP: readonly (readonly [string, string])[] = [
   ['PGCARVE_BATCH_MAX_LATENCY_MS', 'how long a batch may wait for more transactions (default 100)'],
   ['PGCARVE_BACKFILL_CONCURRENCY', 'parallel backfill connections on the exported snapshot (default 4)'],
   ['PGCARVE_TARGET_STALL_SECONDS', 'how long a target that takes nothing from its full queue may keep the others waiting before it falls behind alone and catches up later from its checkpoint (default 2)'],
+  ['PGCARVE_TARGET_QUEUE_BYTES', 'bytes of changes (estimated) queued per service database before the stream waits for its writer; bounds memory whatever the backlog (default 8388608 = 8 MiB; 5 services queue up to 5 times this)'],
   [CONFIG_FILE_KEY, 'optional JSON file with any of the keys above; the environment overrides it'],
 ];
