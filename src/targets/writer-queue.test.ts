@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lsnFromBigInt } from '../lsn.js';
 import type { TargetOp } from './target-op.js';
 import { WriterQueue } from './writer-queue.js';
 import type { WriterItem } from './writer-input.js';
@@ -8,8 +9,8 @@ const MiB = 1024 * 1024;
 
 const queue = (maxBytes: number): WriterQueue => new WriterQueue(maxBytes, 60_000, () => undefined);
 const upsert = (text: string): TargetOp => ({ kind: 'upsert', table: 'messages', source: 'messages', row: { id: '1', content: text }, op: 'insert' });
-const begin = (i: number): WriterItem => ({ kind: 'begin', finalLsn: BigInt(i), commitTimeMs: 0 });
-const commit = (i: number): WriterItem => ({ kind: 'commit', endLsn: BigInt(i), commitTimeMs: 0, fence: false });
+const begin = (i: number): WriterItem => ({ kind: 'begin', finalLsn: lsnFromBigInt(BigInt(i)), commitTimeMs: 0 });
+const commit = (i: number): WriterItem => ({ kind: 'commit', endLsn: lsnFromBigInt(BigInt(i)), commitTimeMs: 0, fence: false });
 
 /** Pushes until a push asks the caller to wait; returns how many were accepted without waiting. */
 function pushUntilFull(q: WriterQueue, items: (i: number) => WriterItem, limit: number): number {
