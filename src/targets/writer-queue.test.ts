@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { lsnFromBigInt } from '../lsn.js';
 import type { TargetOp } from './target-op.js';
@@ -59,5 +60,23 @@ describe('WriterQueue is bounded by bytes', () => {
     const large = writerItemBytes({ kind: 'ops', ops: [upsert('a'.repeat(1001))] });
     expect(large - small).toBe(1000);
     expect(writerItemBytes({ kind: 'ops', ops: [upsert('a'), upsert('a')] })).toBe(2 * small - ITEM_OVERHEAD_BYTES);
+  });
+});
+
+describe('WriterQueue.waitForItem', () => {
+  it('leaves nothing on the round signal after each wait (it would grow with the backlog)', async () => {
+    const q = queue(1 * MiB);
+    const round = new AbortController();
+    for (let i = 0; i < 1_000; i += 1) {
+      const waiting = q.waitForItem(round.signal);
+      q.push(begin(i));
+      await waiting;
+      expect(q.take()?.kind).toBe('begin');
+    }
+    expect(getEventListeners(round.signal, 'abort')).toHaveLength(0);
+    const waiting = q.waitForItem(round.signal);
+    round.abort();
+    await waiting;
+    expect(getEventListeners(round.signal, 'abort')).toHaveLength(0);
   });
 });

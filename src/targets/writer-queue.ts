@@ -87,11 +87,22 @@ export class WriterQueue {
     return item;
   }
 
-  /** Resolves when an item arrives, the queue closes, or `aborted` resolves. */
-  async waitForItem(aborted: Promise<void>): Promise<void> {
-    if (this.length > 0 || this.closedValue) return;
-    await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), aborted]);
-    this.wake = undefined;
+  /**
+   * Resolves when an item arrives, the queue closes, or `signal` aborts. The abort listener is
+   * removed on wake-up: racing a promise that lives as long as the round instead (Promise.race)
+   * leaves one reaction on it per wait, retained until the round ends, which grows with the backlog.
+   */
+  async waitForItem(signal: AbortSignal): Promise<void> {
+    if (this.length > 0 || this.closedValue || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        signal.removeEventListener('abort', wake);
+        if (this.wake === wake) this.wake = undefined;
+        resolve();
+      };
+      this.wake = wake;
+      signal.addEventListener('abort', wake, { once: true });
+    });
   }
 
   close(): void {

@@ -14,7 +14,7 @@ import type { WriterItem } from './writer-input.js';
 import { writerItemBytes } from './writer-item-bytes.js';
 
 /** The most ops a session holds (estimated bytes) before it applies them inside the open target transaction. */
-const PIECE_BYTES = 4 * 1024 * 1024;
+const PIECE_BYTES = 2 * 1024 * 1024;
 
 /** What one writer session needs; the same for every round of a writer. */
 export interface SessionSettings {
@@ -184,13 +184,12 @@ export class WriterSession {
 
   /** Processes the queue until the round ends (`signal`), the session is closed, or it fails. */
   async run(signal: AbortSignal): Promise<SessionEnd> {
-    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     try {
       while (!signal.aborted && !this.queue.closed) {
         const item = this.queue.take();
         if (!item) {
           await this.closeBatch(true);
-          await this.queue.waitForItem(aborted);
+          await this.queue.waitForItem(signal);
           continue;
         }
         const failure = await this.handle(item);
