@@ -7,6 +7,7 @@ import { REVERSE_ORIGIN_PREFIX } from '../reverse/reverse-names.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
 import type { PgoutputEvent, RelationEvent, Tuple } from '../source/pgoutput-events.js';
 import type { TargetOp } from '../targets/target-op.js';
+import { targetOpBytes } from '../targets/writer-item-bytes.js';
 import type { WriterItem } from '../targets/writer-input.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
 import { RelationMemory } from './relation-memory.js';
@@ -47,7 +48,9 @@ interface KnownRelation {
   readonly columnSet: ReadonlySet<string>;
 }
 
+/** A service's derived ops are pushed to its writer at this many ops or estimated bytes. */
 const PIECE = 500;
+const PIECE_BYTES = 1024 * 1024;
 
 /** Epoch of pgoutput timestamps: 2000-01-01 00:00 UTC, in ms since the Unix epoch. */
 const PG_EPOCH_MS = 946_684_800_000;
@@ -65,6 +68,7 @@ const PG_EPOCH_MS = 946_684_800_000;
 export class Router {
   private readonly relations = new Map<number, KnownRelation>();
   private readonly buffers = new Map<ServiceName, TargetOp[]>();
+  private readonly bufferBytes = new Map<ServiceName, number>();
   private readonly writers: ReadonlyMap<ServiceName, WriterPort>;
   private inTransaction = false;
   private fence = false;
@@ -81,7 +85,9 @@ export class Router {
   private readonly sink: OpSink = (service, op) => {
     if (!this.targets.has(service)) return;
     const buffer = this.buffers.get(service);
-    if (buffer) buffer.push(op);
+    if (!buffer) return;
+    buffer.push(op);
+    this.bufferBytes.set(service, (this.bufferBytes.get(service) ?? 0) + targetOpBytes(op));
   };
 
   constructor(
@@ -269,6 +275,7 @@ export class Router {
       const failure = error instanceof PgcarveError ? error : new PgcarveError('mapping_threw', String(error), { cause: error });
       for (const service of active) {
         this.buffers.set(service, []);
+        this.bufferBytes.set(service, 0);
         await this.writers.get(service)?.push({ kind: 'fail', error: failure });
         this.live();
       }
@@ -278,7 +285,7 @@ export class Router {
     }
     for (const service of active) {
       const buffer = this.buffers.get(service) as TargetOp[];
-      if (buffer.length >= PIECE) await this.flush(service);
+      if (buffer.length >= PIECE || (this.bufferBytes.get(service) ?? 0) >= PIECE_BYTES) await this.flush(service);
     }
   }
 
@@ -286,6 +293,7 @@ export class Router {
     const buffer = this.buffers.get(service) as TargetOp[];
     if (buffer.length === 0) return;
     this.buffers.set(service, []);
+    this.bufferBytes.set(service, 0);
     await this.writers.get(service)?.push({ kind: 'ops', ops: buffer });
     this.live();
   }
