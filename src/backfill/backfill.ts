@@ -12,7 +12,7 @@ import type { BackfillFloors } from '../source/backfill-floors.js';
 import { nullBackfillObserver, type BackfillObserver } from './backfill-observer.js';
 import { adoptable, owedCopies, readServiceRecord, type ServiceRecord } from './backfill-holes.js';
 import { readBackfillStates, writeNothingToCopy, writePlan } from '../state/backfill-state.js';
-import { copyTables } from './copy-tables.js';
+import { copyTables, pageBytesFor } from './copy-tables.js';
 import { withBackfillState } from './with-backfill-state.js';
 import { takeFreshSnapshot } from './fresh-snapshot.js';
 
@@ -22,7 +22,7 @@ export interface BackfillOptions {
   readonly observer?: BackfillObserver;
   /** Rows per read and write batch at most (default 2,000). */
   readonly pageRows?: number;
-  /** Text bytes per batch to aim for, so wide rows make smaller batches (default 4 MiB). */
+  /** Estimated bytes per batch to aim for, so wide rows make smaller batches (default: pageBytesFor the concurrency). */
   readonly pageBytes?: number;
   /** Tables estimated above this many rows are split into key ranges copied in parallel (default 50,000). */
   readonly rangeRows?: number;
@@ -145,7 +145,7 @@ export class Backfill {
       routing,
       tables,
       concurrency: config.backfillConcurrency,
-      page: { rows: this.options.pageRows ?? 2_000, bytes: this.options.pageBytes ?? 4 * 1024 * 1024 },
+      page: { rows: this.options.pageRows ?? 2_000, bytes: this.options.pageBytes ?? pageBytesFor(config.backfillConcurrency) },
       plan: { rangeRows: this.options.rangeRows ?? 50_000 },
       observer: this.observer,
       log,

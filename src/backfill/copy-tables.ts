@@ -41,6 +41,20 @@ export interface CopySummary {
   readonly interrupted: boolean;
 }
 
+/**
+ * Estimated bytes of legacy rows that the workers together hold at most: each holds three pages
+ * (one read ahead, one being mapped, one being written), so pages are sized from this and the
+ * concurrency. The read of a worker waits for its write (a cursor fetches one page ahead only), so
+ * the legacy side is read no faster than the targets take it, and memory does not grow with a
+ * table's size. Small pages cost little speed: several workers keep the targets busy.
+ */
+export const BACKFILL_IN_FLIGHT_BYTES = 6 * 1024 * 1024;
+
+/** The page size (estimated bytes) for `concurrency` workers: see BACKFILL_IN_FLIGHT_BYTES. */
+export function pageBytesFor(concurrency: number): number {
+  return Math.max(64 * 1024, Math.floor(BACKFILL_IN_FLIGHT_BYTES / (3 * Math.max(1, concurrency))));
+}
+
 interface Unit {
   readonly plan: TablePlan;
   readonly range: KeyRange;
@@ -59,7 +73,7 @@ interface TableRun {
  * are (table, key range), largest tables first; a large table's ranges are copied by several
  * workers at once. Each worker streams pages through a cursor, reading one page ahead and writing
  * one behind the page it maps, so memory holds about three pages per worker (pages are bounded in
- * rows and bytes) whatever the table size.
+ * rows and estimated bytes, BACKFILL_IN_FLIGHT_BYTES) whatever the table size.
  *
  * Per table and service, persisted in the service database (backfill-state.ts): `copying` with
  * the snapshot LSN in the transaction that empties the table's owned target tables (a table is

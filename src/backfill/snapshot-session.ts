@@ -1,13 +1,14 @@
 import type pg from 'pg';
 import { classify } from '../errors/classify.js';
 import type { TextValue } from '../values.js';
+import { VALUE_OVERHEAD_BYTES } from '../targets/writer-item-bytes.js';
 import type { KeyRange, TablePlan } from './copy-plan.js';
 import { connectLegacyText } from './legacy-session.js';
 
 export interface PageSize {
   /** At most this many rows per page. */
   readonly rows: number;
-  /** Aim for pages of about this many bytes of text (fewer rows for wide rows). */
+  /** Aim for pages of about this many bytes, estimated as text plus a fixed overhead per value (fewer rows for wide rows). */
   readonly bytes: number;
 }
 
@@ -54,7 +55,8 @@ export class SnapshotSession {
     }`;
     await client.query(sql, values);
     try {
-      let rows = Math.min(size.rows, 500);
+      // The first page is small: nothing is known of the row width yet.
+      let rows = Math.min(size.rows, 100);
       for (;;) {
         const result = await client.query<TextValue[]>({ text: `FETCH ${rows} FROM ${cursor}`, rowMode: 'array' });
         if (result.rows.length === 0) return;
@@ -73,10 +75,10 @@ export class SnapshotSession {
   }
 }
 
-/** Rows for the next page so that it holds about `size.bytes` of text, judged by this page. */
+/** Rows for the next page so that it holds about `size.bytes` (text and values), judged by this page. */
 function nextPageRows(page: readonly (readonly TextValue[])[], size: PageSize): number {
   let bytes = 0;
-  for (const row of page) for (const value of row) bytes += value === null ? 1 : value.length + 1;
+  for (const row of page) for (const value of row) bytes += VALUE_OVERHEAD_BYTES + (value === null ? 0 : value.length);
   const perRow = Math.max(1, bytes / page.length);
   return Math.max(1, Math.min(size.rows, Math.floor(size.bytes / perRow)));
 }

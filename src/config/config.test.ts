@@ -49,6 +49,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads the writer queue bound in bytes (default 8 MiB) and rejects one out of range', () => {
+    expect(loadConfig(GOOD).targetQueueBytes).toBe(8 * 1024 * 1024);
+    expect(loadConfig({ ...GOOD, PGCARVE_TARGET_QUEUE_BYTES: '1048576' }).targetQueueBytes).toBe(1_048_576);
+    expect(problems({ ...GOOD, PGCARVE_TARGET_QUEUE_BYTES: '1000' })).toEqual(['PGCARVE_TARGET_QUEUE_BYTES: must be a whole number from 65536 to 1073741824, got "1000"']);
+  });
+
   it('reports every problem at once, one line per key', () => {
     const lines = problems({ ...GOOD, DATABASE_URL_LEGACY: undefined, DATABASE_URL_USER_SERVICE: 'not a url', PGCARVE_SLOT: 'Bad-Slot', PGCARVE_HTTP_PORT: '99999' });
     expect(lines).toEqual([

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { SERVICE_LIST, type ServiceName, type ServiceUrlKey } from '../../mappings/services.js';
 import { PgcarveError } from '../errors/pgcarve-error.js';
 
+/** The default bound of one writer's queue (PGCARVE_TARGET_QUEUE_BYTES). */
+export const DEFAULT_TARGET_QUEUE_BYTES = 8 * 1024 * 1024;
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 const postgresUrl = z.string().superRefine((value, ctx) => {
@@ -58,6 +61,7 @@ const schema = z
     PGCARVE_BATCH_MAX_LATENCY_MS: integer(1, 60_000).default(100),
     PGCARVE_BACKFILL_CONCURRENCY: integer(1, 64).default(4),
     PGCARVE_TARGET_STALL_SECONDS: integer(1, 3_600).default(2),
+    PGCARVE_TARGET_QUEUE_BYTES: integer(65_536, 1_073_741_824).default(DEFAULT_TARGET_QUEUE_BYTES),
   })
   .strict();
 
@@ -79,6 +83,8 @@ export interface Config {
   readonly batchMaxLatencyMs: number;
   readonly backfillConcurrency: number;
   readonly targetStallSeconds: number;
+  /** Estimated bytes each service's writer queue holds before the stream waits for it. */
+  readonly targetQueueBytes: number;
 }
 
 export const CONFIG_FILE_KEY = 'PGCARVE_CONFIG_FILE';
@@ -140,6 +146,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     batchMaxLatencyMs: c.PGCARVE_BATCH_MAX_LATENCY_MS,
     backfillConcurrency: c.PGCARVE_BACKFILL_CONCURRENCY,
     targetStallSeconds: c.PGCARVE_TARGET_STALL_SECONDS,
+    targetQueueBytes: c.PGCARVE_TARGET_QUEUE_BYTES,
   });
 }
 
@@ -158,5 +165,6 @@ export const CONFIG_HELP: readonly (readonly [string, string])[] = [
   ['PGCARVE_BATCH_MAX_LATENCY_MS', 'how long a batch may wait for more transactions (default 100)'],
   ['PGCARVE_BACKFILL_CONCURRENCY', 'parallel backfill connections on the exported snapshot (default 4)'],
   ['PGCARVE_TARGET_STALL_SECONDS', 'how long a target that takes nothing from its full queue may keep the others waiting before it falls behind alone and catches up later from its checkpoint (default 2)'],
+  ['PGCARVE_TARGET_QUEUE_BYTES', 'bytes of changes (estimated) queued per service database before the stream waits for its writer; bounds memory whatever the backlog (default 8388608 = 8 MiB; 5 services queue up to 5 times this)'],
   [CONFIG_FILE_KEY, 'optional JSON file with any of the keys above; the environment overrides it'],
 ];

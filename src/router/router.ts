@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { tupleToRecord } from '../source/pgoutput-decoder.js';
 import { pgTimeToMs, type PgoutputEvent, type RelationEvent, type Tuple } from '../source/pgoutput-events.js';
 import type { TargetOp } from '../targets/target-op.js';
+import { targetOpBytes } from '../targets/writer-item-bytes.js';
 import type { WriterItem } from '../targets/writer-item.js';
 import { deriveDelete, deriveTruncate, deriveUpsert, sourceKeyOf, type OpSink } from './derive-ops.js';
 import { RelationMemory } from './relation-memory.js';
@@ -48,7 +49,9 @@ interface KnownRelation {
   readonly rows: LegacyRowFactory;
 }
 
+/** A service's derived ops are pushed to its writer at this many ops or estimated bytes. */
 const PIECE = 500;
+const PIECE_BYTES = 1024 * 1024;
 
 /**
  * Turns decoded pgoutput events into each service's writer items: source transactions in commit
@@ -63,6 +66,7 @@ const PIECE = 500;
 export class Router {
   private readonly relations = new Map<number, KnownRelation>();
   private readonly buffers = new Map<ServiceName, TargetOp[]>();
+  private readonly bufferBytes = new Map<ServiceName, number>();
   private readonly writers: ReadonlyMap<ServiceName, WriterPort>;
   private inTransaction = false;
   private fence = false;
@@ -79,7 +83,9 @@ export class Router {
   private readonly sink: OpSink = (service, op) => {
     if (!this.targets.has(service)) return;
     const buffer = this.buffers.get(service);
-    if (buffer) buffer.push(op);
+    if (!buffer) return;
+    buffer.push(op);
+    this.bufferBytes.set(service, (this.bufferBytes.get(service) ?? 0) + targetOpBytes(op));
   };
 
   constructor(
@@ -260,6 +266,7 @@ export class Router {
       const failure = error instanceof PgcarveError ? error : new PgcarveError('mapping_threw', String(error), { cause: error });
       for (const service of active) {
         this.buffers.set(service, []);
+        this.bufferBytes.set(service, 0);
         await this.writers.get(service)?.push({ kind: 'fail', error: failure });
         this.live();
       }
@@ -269,7 +276,7 @@ export class Router {
     }
     for (const service of active) {
       const buffer = this.buffers.get(service) as TargetOp[];
-      if (buffer.length >= PIECE) await this.flush(service);
+      if (buffer.length >= PIECE || (this.bufferBytes.get(service) ?? 0) >= PIECE_BYTES) await this.flush(service);
     }
   }
 
@@ -277,6 +284,7 @@ export class Router {
     const buffer = this.buffers.get(service) as TargetOp[];
     if (buffer.length === 0) return;
     this.buffers.set(service, []);
+    this.bufferBytes.set(service, 0);
     await this.writers.get(service)?.push({ kind: 'ops', ops: buffer });
     this.live();
   }

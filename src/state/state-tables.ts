@@ -5,7 +5,7 @@ import type pg from 'pg';
  * - `checkpoint`: per slot, the end LSN of the last source transaction this database has applied,
  *   written in the same transaction as the changes it covers (exactly-once: on restart every
  *   source transaction that committed below it is skipped). It never moves backwards.
- * - `backfill`: per slot and legacy table, the backfill state (see backfill/backfill-state.ts).
+ * - `backfill`: per slot and legacy table, the backfill state (see state/backfill-state.ts).
  * - `cutover`: per slot, the service was cut over at this seal LSN (cutover/cutover-marker.ts);
  *   `rolled_back_at` set by a rollback lifts the seal.
  * Created by `pgcarve migrate` and, idempotently, when the sidecar starts.

@@ -2,6 +2,7 @@ import { PgcarveError } from '../errors/pgcarve-error.js';
 import { formatLsn, maxLsn, ZERO_LSN, type Lsn } from '../lsn.js';
 import type { Logger } from '../log.js';
 import type { ServiceName } from '../../mappings/services.js';
+import { DEFAULT_TARGET_QUEUE_BYTES } from '../config/config.js';
 import { WriterSession, type SessionEnd, type SessionHost, type SessionSettings } from './writer-session.js';
 
 export type WriterState =
@@ -25,9 +26,10 @@ export interface WriterObserver {
 
 export const nullObserver: WriterObserver = { batchCommitted: () => undefined, error: () => undefined, stateChanged: () => undefined };
 
-export interface TargetWriterOptions extends Omit<SessionSettings, 'pieceSize' | 'maxQueuedOps' | 'stallMs'> {
+export interface TargetWriterOptions extends Omit<SessionSettings, 'pieceSize' | 'maxQueuedBytes' | 'stallMs'> {
   readonly pieceSize?: number;
-  readonly maxQueuedOps?: number;
+  /** See SessionSettings.maxQueuedBytes (default DEFAULT_TARGET_QUEUE_BYTES). */
+  readonly maxQueuedBytes?: number;
   /** See SessionSettings.stallMs (default 2 s). */
   readonly stallMs?: number;
   readonly observer?: WriterObserver;
@@ -80,7 +82,7 @@ export class TargetWriter {
 
   constructor(options: TargetWriterOptions) {
     this.observer = options.observer ?? nullObserver;
-    this.settings = { ...options, pieceSize: options.pieceSize ?? 5_000, maxQueuedOps: options.maxQueuedOps ?? 20_000, stallMs: options.stallMs ?? 2_000 };
+    this.settings = { ...options, pieceSize: options.pieceSize ?? 5_000, maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_TARGET_QUEUE_BYTES, stallMs: options.stallMs ?? 2_000 };
   }
 
   get service(): ServiceName {

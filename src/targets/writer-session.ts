@@ -12,6 +12,10 @@ import type { TargetOp } from './target-op.js';
 import { WriterQueue } from './writer-queue.js';
 import type { WriterItem } from './writer-item.js';
 import { connect } from '../pg/with-client.js';
+import { writerItemBytes } from './writer-item-bytes.js';
+
+/** The most ops a session holds (estimated bytes) before it applies them inside the open target transaction. */
+const PIECE_BYTES = 2 * 1024 * 1024;
 
 /** What one writer session needs; the same for every round of a writer. */
 export interface SessionSettings {
@@ -24,10 +28,10 @@ export interface SessionSettings {
   readonly maxTransactions: number;
   /** How long a target transaction may stay open collecting more source transactions. */
   readonly maxLatencyMs: number;
-  /** Ops held in memory before they are applied inside the open target transaction. */
+  /** Ops held in memory before they are applied inside the open target transaction (and at most PIECE_BYTES of them). */
   readonly pieceSize: number;
-  /** Ops queued before `push` makes the caller wait (backpressure). */
-  readonly maxQueuedOps: number;
+  /** Estimated bytes queued before `push` makes the caller wait (backpressure; see WriterQueue). */
+  readonly maxQueuedBytes: number;
   /** How long a full queue may keep the caller waiting before the session falls behind alone. */
   readonly stallMs: number;
   readonly log: Logger;
@@ -75,6 +79,8 @@ interface Batch {
   /** A fence commit is in the batch: write the checkpoint even if no row changed. */
   mustPersist: boolean;
   pending: TargetOp[];
+  /** Estimated bytes of `pending` (writer-item-bytes.ts). */
+  pendingBytes: number;
   readonly changes: Map<string, number>;
 }
 
@@ -110,7 +116,7 @@ export class WriterSession {
   ) {
     this.durable = start;
     this.checkpoint = start;
-    this.queue = new WriterQueue(settings.maxQueuedOps, settings.stallMs, () => {
+    this.queue = new WriterQueue(settings.maxQueuedBytes, settings.stallMs, () => {
       this.stalled = true;
       this.close();
     });
@@ -178,13 +184,12 @@ export class WriterSession {
 
   /** Processes the queue until the round ends (`signal`), the session is closed, or it fails. */
   async run(signal: AbortSignal): Promise<SessionEnd> {
-    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     try {
       while (!signal.aborted && !this.queue.closed) {
         const item = this.queue.take();
         if (!item) {
           await this.closeBatch(true);
-          await this.queue.waitForItem(aborted);
+          await this.queue.waitForItem(signal);
           continue;
         }
         const failure = await this.handle(item);
@@ -221,13 +226,14 @@ export class WriterSession {
           return undefined;
         }
         this.source = { kind: 'applying', finalLsn: item.finalLsn };
-        this.batch ??= { targetOpen: false, startedAt: Date.now(), transactions: 0, end: undefined, mustPersist: false, pending: [], changes: new Map() };
+        this.batch ??= { targetOpen: false, startedAt: Date.now(), transactions: 0, end: undefined, mustPersist: false, pending: [], pendingBytes: 0, changes: new Map() };
         return undefined;
       case 'ops': {
         if (this.source.kind !== 'applying' || !this.batch) return undefined;
         const pending = this.batch.pending;
         for (const op of item.ops) pending.push(op);
-        if (pending.length >= this.settings.pieceSize) await this.flushPending(this.batch);
+        this.batch.pendingBytes += writerItemBytes(item);
+        if (pending.length >= this.settings.pieceSize || this.batch.pendingBytes >= PIECE_BYTES) await this.flushPending(this.batch);
         return undefined;
       }
       case 'commit': {
@@ -261,6 +267,7 @@ export class WriterSession {
     await this.openTarget(batch);
     const ops = batch.pending;
     batch.pending = [];
+    batch.pendingBytes = 0;
     for (const op of ops) {
       const key = `${op.table}\u0000${op.op}`;
       batch.changes.set(key, (batch.changes.get(key) ?? 0) + 1);

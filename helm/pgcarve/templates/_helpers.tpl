@@ -76,6 +76,7 @@ PGCARVE_DRIFT_INTERVAL_SECONDS: {{ .Values.config.driftIntervalSeconds | int | q
 PGCARVE_BATCH_MAX_TRANSACTIONS: {{ .Values.config.batchMaxTransactions | int | quote }}
 PGCARVE_BATCH_MAX_LATENCY_MS: {{ .Values.config.batchMaxLatencyMs | int | quote }}
 PGCARVE_BACKFILL_CONCURRENCY: {{ .Values.config.backfillConcurrency | int | quote }}
+PGCARVE_TARGET_QUEUE_BYTES: {{ .Values.config.targetQueueBytes | int | quote }}
 {{- end }}
 
 {{/*
