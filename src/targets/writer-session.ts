@@ -58,6 +58,21 @@ export type SessionEnd =
   | { readonly kind: 'behind'; readonly error: PgcarveError }
   | { readonly kind: 'failed'; readonly error: PgcarveError };
 
+/**
+ * The session's state is two small machines, each changed in one place:
+ *
+ *     source (handle):   between ──begin──► applying ──commit──► between
+ *                           └──begin below the position──► skipping ──commit──► between
+ *
+ *     batch:   none ──first applied begin──► collecting ──first piece to apply──► open
+ *              collecting | open ──closeBatch, source between (limits, or the queue drained)──► none
+ *
+ * `collecting` holds ops in memory only; `open` has sent BEGIN with the checkpoint row locked
+ * (beginFenced), so its pieces are applied in the one target transaction that COMMIT ends with
+ * the checkpoint. A session that fails or ends in any state is thrown away with its connection:
+ * the server rolls an open batch back, and the next session starts from the checkpoint.
+ */
+
 /** Where the session is in the source stream. */
 type SourceTransaction =
   | { readonly kind: 'between' }
@@ -71,8 +86,8 @@ type SourceTransaction =
  * from the first begin that is applied until the commit that ends it (or a rollback).
  */
 interface Batch {
-  /** BEGIN sent, checkpoint row locked (see beginFenced). */
-  targetOpen: boolean;
+  /** `collecting` until the first piece is applied; then `open`: BEGIN sent, checkpoint row locked (beginFenced). */
+  target: 'collecting' | 'open';
   readonly startedAt: number;
   transactions: number;
   end: { readonly endLsn: Lsn; readonly commitTimeMs: number } | undefined;
@@ -226,7 +241,7 @@ export class WriterSession {
           return undefined;
         }
         this.source = { kind: 'applying', finalLsn: item.finalLsn };
-        this.batch ??= { targetOpen: false, startedAt: Date.now(), transactions: 0, end: undefined, mustPersist: false, pending: [], pendingBytes: 0, changes: new Map() };
+        this.batch ??= { target: 'collecting', startedAt: Date.now(), transactions: 0, end: undefined, mustPersist: false, pending: [], pendingBytes: 0, changes: new Map() };
         return undefined;
       case 'ops': {
         if (this.source.kind !== 'applying' || !this.batch) return undefined;
@@ -276,9 +291,9 @@ export class WriterSession {
   }
 
   private async openTarget(batch: Batch): Promise<void> {
-    if (batch.targetOpen) return;
+    if (batch.target === 'open') return;
     const found = await beginFenced(this.client, this.settings.slot);
-    batch.targetOpen = true;
+    batch.target = 'open';
     this.fenceCheck(found);
   }
 
@@ -300,7 +315,7 @@ export class WriterSession {
     if (!queueDrained && batch.transactions < this.settings.maxTransactions && Date.now() - batch.startedAt < this.settings.maxLatencyMs) return;
     const started = performance.now();
     const end = batch.end;
-    const hasWork = batch.targetOpen || batch.pending.length > 0;
+    const hasWork = batch.target === 'open' || batch.pending.length > 0;
     if (hasWork) {
       await this.flushPending(batch);
       await writeCheckpoint(this.client, this.settings.slot, end.endLsn, new Date(end.commitTimeMs));
