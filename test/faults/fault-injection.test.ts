@@ -128,7 +128,8 @@ describe('fault injection under a live multi-service workload', () => {
     const d = dbs as TestDatabases;
     const c = cluster as EmbeddedCluster;
     const rng = new Prng(SEED);
-    const overrides: Record<string, string> = { DATABASE_URL_LEGACY: (legacyProxy as TcpProxy).url(d.legacyUrl) };
+    // A 1 MiB queue per writer: the lock fault's burst (fault-kinds.ts) fills it well before its deadline.
+    const overrides: Record<string, string> = { DATABASE_URL_LEGACY: (legacyProxy as TcpProxy).url(d.legacyUrl), PGCARVE_TARGET_QUEUE_BYTES: String(1024 * 1024) };
     for (const service of SERVICES) overrides[SERVICE_URL_KEYS[service]] = (targetProxies[service] as TcpProxy).url(d.serviceUrls[service]);
     workload = startWorkload(d.legacyUrl, { ratePerSecond: 25, connections: 2, seed: SEED });
     // Some live transactions before the sidecar starts: part of the backlog.

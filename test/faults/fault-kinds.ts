@@ -86,7 +86,7 @@ const BURSTS: readonly { readonly service: ServiceName; readonly table: BurstTab
   { service: 'scraper_db', table: 'scraper_results' },
   { service: 'ai_research_db', table: 'ai_training_data' },
 ];
-/** More ops than a writer queues before the router must wait (20,000 by default). */
+/** More than a writer queues before the router must wait (the suite sets PGCARVE_TARGET_QUEUE_BYTES to 1 MiB). */
 const BURST_TRANSACTIONS = 250;
 const BURST_ROWS = 100;
 
