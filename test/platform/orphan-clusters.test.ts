@@ -12,7 +12,7 @@ import { waitFor } from '../harness/wait-for.js';
  * kills it in its exit hook; one killed by SIGKILL (no hook runs) leaves it to the next
  * `reapOrphanClusters()`, which every `EmbeddedCluster.create()` calls first.
  */
-const module = pathToFileURL(join(packageRoot(), 'dist', 'src', 'embedded', 'embedded-cluster.js')).href;
+const module = pathToFileURL(join(packageRoot(), 'dist', 'tools', 'embedded', 'embedded-cluster.js')).href;
 
 function alive(pid: number): boolean {
   try {
