@@ -68,10 +68,11 @@ export async function createEmptyDatabase(adminUrl: string = inject('pgAdminUrl'
   return databaseUrl(adminUrl, name);
 }
 
-export async function createTestDatabases(options: { readonly adminUrl?: string; readonly migrated?: boolean } = {}): Promise<TestDatabases> {
+export async function createTestDatabases(options: { readonly adminUrl?: string; readonly legacyAdminUrl?: string; readonly migrated?: boolean } = {}): Promise<TestDatabases> {
   const adminUrl = options.adminUrl ?? inject('pgAdminUrl');
-  // A cluster of its own (options.adminUrl) holds everything; otherwise the legacy databases may live on another major.
-  const legacyAdminUrl = options.adminUrl ?? (inject('pgLegacyAdminUrl') || adminUrl);
+  // A cluster of its own (options.adminUrl) holds everything; a legacy cluster of its own
+  // (options.legacyAdminUrl) holds the legacy database; otherwise the legacy databases may live on another major.
+  const legacyAdminUrl = options.legacyAdminUrl ?? options.adminUrl ?? (inject('pgLegacyAdminUrl') || adminUrl);
   const migrated = options.migrated ?? true;
   await ensureTemplates(adminUrl);
   if (legacyAdminUrl !== adminUrl) await ensureTemplates(legacyAdminUrl, false);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES } from '../../mappings/services.js';
+import { EmbeddedCluster } from '../../tools/embedded/embedded-cluster.js';
 import { createTestDatabases, type TestDatabases } from '../harness/databases.js';
 import { waitFor } from '../harness/wait-for.js';
 import { query } from '../streaming/sidecar-fixture.js';
@@ -8,9 +9,13 @@ import { sample, startObservedSidecar, type ObservedSidecar } from './observed-s
 
 let dbs: TestDatabases;
 let observed: ObservedSidecar;
+let legacyServer: EmbeddedCluster;
 
 beforeAll(async () => {
-  dbs = await createTestDatabases();
+  // The legacy database on a server of its own: the targets' checkpoint writes are WAL on their
+  // server, and on a shared one the lag would read them as legacy changes not yet applied.
+  legacyServer = await EmbeddedCluster.create({ name: 'lag-legacy' });
+  dbs = await createTestDatabases({ legacyAdminUrl: legacyServer.url() });
   observed = await startObservedSidecar(dbs, { pollIntervalMs: 500 });
   await seedLegacy(dbs.legacyUrl, { users: 300, documents: 600, activityLogs: 600, messages: 60 });
   await observed.sync();
@@ -18,6 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await observed?.stop();
   await dbs?.drop();
+  await legacyServer?.destroy();
 });
 
 interface Lag {
