@@ -1,12 +1,12 @@
+import { recordingPorts } from '../../test/harness/recording-ports.js';
 import { describe, expect, it } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import type { RelationEvent, ReplicaIdentity } from '../source/pgoutput-events.js';
 import { sourceKeyOf } from './derive-ops.js';
 import { relationProblem } from './relation-check.js';
 import { RelationMemory } from './relation-memory.js';
-import { Router, type WriterPort } from './router.js';
+import { Router } from './router.js';
 import { RoutingTable, type RoutedTable } from './routing-table.js';
-import { SERVICES } from '../../mappings/services.js';
 import type { WriterItem } from '../targets/writer-item.js';
 import { silentLogger } from '../log.js';
 import { lsnFromBigInt } from '../lsn.js';
@@ -77,15 +77,7 @@ describe('sourceKeyOf', () => {
 describe('Router with a RelationMemory that outlives its round', () => {
   it('stops the services of a table renamed between two rounds at its first change', async () => {
     const received: WriterItem[] = [];
-    const ports: WriterPort[] = SERVICES.map((service) => ({
-      service,
-      accepting: true,
-      skips: () => false,
-      push: (item: WriterItem) => {
-        if (service === 'scraper_db') received.push(item);
-        return undefined;
-      },
-    }));
+    const ports = recordingPorts('scraper_db', received);
     const memory = new RelationMemory(routing);
     const transaction = async (router: Router, name: string, at: bigint): Promise<void> => {
       await router.handle({ kind: 'begin', finalLsn: lsnFromBigInt(at), commitTime: 0n, xid: 1 });

@@ -1,11 +1,11 @@
+import { recordingPorts } from '../../test/harness/recording-ports.js';
 import { describe, expect, it } from 'vitest';
 import { LEGACY_RULES } from '../../mappings/index.js';
 import { silentLogger } from '../log.js';
 import { lsnFromBigInt } from '../lsn.js';
 import type { WriterItem } from '../targets/writer-item.js';
-import { Router, type WriterPort } from './router.js';
+import { Router } from './router.js';
 import { RoutingTable } from './routing-table.js';
-import { SERVICES } from '../../mappings/services.js';
 
 const routing = new RoutingTable(LEGACY_RULES);
 const columns = ['id', 'url', 'free_zone_id', 'kind', 'status', 'created_at', 'updated_at'].map((name) => ({ name, flags: name === 'id' ? 1 : 0, typeOid: 25, typeMod: -1 }));
@@ -13,15 +13,7 @@ const columns = ['id', 'url', 'free_zone_id', 'kind', 'status', 'created_at', 'u
 describe('Router pieces', () => {
   it('pushes wide rows to the writer by bytes, not only every 500 changes', async () => {
     const received: WriterItem[] = [];
-    const ports: WriterPort[] = SERVICES.map((service) => ({
-      service,
-      accepting: true,
-      skips: () => false,
-      push: (item: WriterItem) => {
-        if (service === 'scraper_db') received.push(item);
-        return undefined;
-      },
-    }));
+    const ports = recordingPorts('scraper_db', received);
     const router = new Router(routing, ports, silentLogger);
     await router.handle({ kind: 'begin', finalLsn: lsnFromBigInt(0x1000n), commitTime: 0n, xid: 1 });
     await router.handle({ kind: 'relation', relationId: 16_400, schema: 'public', name: 'scraper_tasks', replicaIdentity: 'default', columns, keyColumns: ['id'] });
