@@ -21,6 +21,7 @@ export class WriterQueue {
   private sizes: number[] = [];
   private head = 0;
   private bytes = 0;
+  private lastTaken = 0;
   private waiters: (() => void)[] = [];
   private wake: (() => void) | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -34,6 +35,11 @@ export class WriterQueue {
 
   get closed(): boolean {
     return this.closedValue;
+  }
+
+  /** Estimated bytes of the item `take` returned last (so that its taker need not estimate it again). */
+  get takenBytes(): number {
+    return this.lastTaken;
   }
 
   /** Estimated bytes of the items queued and not yet taken. */
@@ -68,7 +74,8 @@ export class WriterQueue {
     if (this.closedValue || this.head >= this.items.length) return undefined;
     const item = this.items[this.head];
     this.items[this.head] = undefined;
-    this.bytes -= this.sizes[this.head] ?? 0;
+    this.lastTaken = this.sizes[this.head] ?? 0;
+    this.bytes -= this.lastTaken;
     this.head += 1;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);

@@ -12,7 +12,6 @@ import type { TargetOp } from './target-op.js';
 import { WriterQueue } from './writer-queue.js';
 import type { WriterItem } from './writer-item.js';
 import { connect } from '../pg/with-client.js';
-import { writerItemBytes } from './writer-item-bytes.js';
 
 /** The most ops a session holds (estimated bytes) before it applies them inside the open target transaction. */
 const PIECE_BYTES = 2 * 1024 * 1024;
@@ -247,7 +246,7 @@ export class WriterSession {
         if (this.source.kind !== 'applying' || !this.batch) return undefined;
         const pending = this.batch.pending;
         for (const op of item.ops) pending.push(op);
-        this.batch.pendingBytes += writerItemBytes(item);
+        this.batch.pendingBytes += this.queue.takenBytes;
         if (pending.length >= this.settings.pieceSize || this.batch.pendingBytes >= PIECE_BYTES) await this.flushPending(this.batch);
         return undefined;
       }
