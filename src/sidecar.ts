@@ -94,8 +94,9 @@ export interface SidecarOptions {
 }
 
 /**
- * The streaming sidecar's supervisor: given its parts (SidecarParts), it prepares the source (publication, slot, backfill) and runs the stream in rounds. The slot is acknowledged
- * at the minimum position every writer has durably applied.
+ * The streaming sidecar's supervisor: given its parts (SidecarParts), it prepares the source
+ * (publication, slot, backfill) and runs the stream in rounds. The slot is acknowledged at the
+ * minimum position every writer has durably applied.
  *
  * Recovery is a restart, by construction. A round is one replication connection, one Router and
  * one WriterSession per writer that takes part, all created for it and thrown away with it:

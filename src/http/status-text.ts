@@ -1,8 +1,6 @@
 import { formatBytes } from '../bytes.js';
 import type { ServiceStatus, StatusView } from './status-view.js';
 
-/** The status view as `pgcarve status` prints it: one table per concern, then what to do. */
-
 /** Where to ask the sidecar on this machine: its own address, or loopback when it listens on all. */
 export function sidecarHost(httpHost: string): string {
   return httpHost === '0.0.0.0' || httpHost === '::' ? '127.0.0.1' : httpHost;
